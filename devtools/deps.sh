@@ -25,7 +25,12 @@ JOBS=$(nproc)
 
 step=init
 fail() {
+	local l
 	echo "rtap deps: FAILED at step '$step': $*" >&2
+	# Show the tail of any log the message names, so CI output is enough.
+	for l in $(printf '%s\n' "$*" | grep -o '/[^ ;:)]*\.log'); do
+		[ -f "$l" ] && { echo "---- last lines of $l:" >&2; tail -n 25 "$l" >&2; }
+	done
 	exit 1
 }
 trap 'rc=$?; [ $rc -eq 0 ] || echo "rtap deps: step \"$step\" failed (exit $rc); see the output above. Re-run devtools/deps.sh after fixing it." >&2' EXIT
@@ -98,8 +103,8 @@ if [ ${#missing[@]} -gt 0 ]; then
 		touch "$STAMP_DIR/apt-update"
 	fi
 	log "installing: ${missing[*]}"
-	apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null ||
-		fail "apt-get install of '${missing[*]}' failed: see apt's message above (netperf needs the non-free component from $SOURCES)"
+	apt-get install -y -q --no-install-recommends "${missing[@]}" > "$STAMP_DIR/apt-install.log" 2>&1 ||
+		fail "apt-get install of '${missing[*]}' failed: see $STAMP_DIR/apt-install.log (netperf needs the non-free component from $SOURCES)"
 fi
 # These would shadow or break our DPDK build.
 for bad in libdpdk-dev libarchive-dev; do
@@ -131,13 +136,15 @@ if [ "$(cat "$STAMP_DIR/dpdk" 2>/dev/null)" != "$dpdk_stamp_want" ] ||
 	dsrc=$SRC_DIR/dpdk-stable-$DPDK_VERSION
 	if [ ! -f "$dsrc/meson.build" ]; then
 		log "apt-get source dpdk=$DPDK_DEB_VERSION"
-		(cd "$SRC_DIR" && apt-get source -q --download-only "dpdk=$DPDK_DEB_VERSION" >/dev/null) ||
-			fail "could not download the DPDK source package dpdk=$DPDK_DEB_VERSION: is the deb-src line in $SOURCES reachable?"
+		(cd "$SRC_DIR" && apt-get source -q --download-only "dpdk=$DPDK_DEB_VERSION" > "$SRC_DIR/dpdk-download.log" 2>&1) ||
+			fail "could not download the DPDK source package dpdk=$DPDK_DEB_VERSION (log: $SRC_DIR/dpdk-download.log): is the deb-src line in $SOURCES reachable?"
 		dsc=$(ls "$SRC_DIR"/dpdk_"${DPDK_DEB_VERSION#*:}".dsc 2>/dev/null | head -n1)
 		[ -n "$dsc" ] || fail "dpdk .dsc not found in $SRC_DIR after download"
 		rm -rf "$dsrc"
-		(cd "$SRC_DIR" && dpkg-source --skip-patches -x "$dsc" "$dsrc" >/dev/null) ||
-			fail "could not unpack $dsc"
+		# Integrity comes from apt (Release -> .dsc hashes); dpkg-source
+		# only lacks the uploader's key, so its signature warning is noise.
+		(cd "$SRC_DIR" && dpkg-source --skip-patches -x "$dsc" "$dsrc" > "$SRC_DIR/dpdk-unpack.log" 2>&1) ||
+			fail "could not unpack $dsc (log: $SRC_DIR/dpdk-unpack.log)"
 	fi
 	step=dpdk-configure
 	rm -rf "$dsrc/build-rtap"
@@ -166,13 +173,13 @@ if [ "$(cat "$STAMP_DIR/liburing" 2>/dev/null)" != "$uring_stamp_want" ] ||
 	usrc=$SRC_DIR/liburing-${LIBURING_DEB_VERSION%-*}
 	if [ ! -f "$usrc/configure" ]; then
 		log "apt-get source liburing=$LIBURING_DEB_VERSION ($LIBURING_SUITE)"
-		(cd "$SRC_DIR" && apt-get source -q --download-only "liburing=$LIBURING_DEB_VERSION" >/dev/null) ||
-			fail "could not download liburing=$LIBURING_DEB_VERSION: is the $LIBURING_SUITE deb-src line in $SOURCES reachable?"
+		(cd "$SRC_DIR" && apt-get source -q --download-only "liburing=$LIBURING_DEB_VERSION" > "$SRC_DIR/liburing-download.log" 2>&1) ||
+			fail "could not download liburing=$LIBURING_DEB_VERSION (log: $SRC_DIR/liburing-download.log): is the $LIBURING_SUITE deb-src line in $SOURCES reachable?"
 		dsc=$(ls "$SRC_DIR"/liburing_"$LIBURING_DEB_VERSION".dsc 2>/dev/null | head -n1)
 		[ -n "$dsc" ] || fail "liburing .dsc not found in $SRC_DIR after download"
 		rm -rf "$usrc"
-		(cd "$SRC_DIR" && dpkg-source --skip-patches -x "$dsc" "$usrc" >/dev/null) ||
-			fail "could not unpack $dsc"
+		(cd "$SRC_DIR" && dpkg-source --skip-patches -x "$dsc" "$usrc" > "$SRC_DIR/liburing-unpack.log" 2>&1) ||
+			fail "could not unpack $dsc (log: $SRC_DIR/liburing-unpack.log)"
 	fi
 	step=liburing-build
 	log "building static liburing"

@@ -1,0 +1,248 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 rtap authors
+ */
+
+#include <errno.h>
+#include <string.h>
+
+#include <rte_ethdev.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+
+#include "l2fk.h"
+#include "queue.h"
+
+/* Per direction and queue.  At 10 Gbit/s CoDel's 5 ms target is ~6 MB;
+ * 8 MiB of accounted memory (buffers + mbuf headers) leaves room for the
+ * standing queue CoDel allows and bounds what one queue can pin. */
+#define L2FK_FQ_MEMORY	(8u << 20)
+#define L2FK_FQ_LIMIT	4096
+
+/* Linux's BQL hold time: shrink the limit only after 1 s of slack. */
+#define L2FK_BQL_HOLD_SEC	1
+
+int
+l2fk_txq_init(struct l2fk_txq *q, const char *name, uint16_t port,
+	      uint16_t qid, int socket, uint32_t mtu, bool bql, bool aqm,
+	      bool ecn, uint64_t hz)
+{
+	struct rtap_fq_codel_params fp;
+
+	memset(q, 0, sizeof(*q));
+	q->port = port;
+	q->qid = qid;
+	q->bql = bql;
+	q->hz = hz;
+	q->cleanup_ok = true;
+	if (aqm) {
+		if (rtap_fq_codel_params_init(&fp, hz) < 0)
+			return -EINVAL;
+		fp.codel.mtu = mtu + RTE_ETHER_HDR_LEN;
+		fp.codel.ecn = ecn;
+		fp.quantum = mtu + RTE_ETHER_HDR_LEN;
+		fp.limit = L2FK_FQ_LIMIT;
+		fp.memory_limit = L2FK_FQ_MEMORY;
+		q->fq = rtap_fq_codel_create(name, &fp, socket);
+		if (q->fq == NULL) {
+			L2FK_LOG(ERR, "%s: cannot create FQ-CoDel: %s", name,
+				 rte_strerror(rte_errno));
+			return -rte_errno;
+		}
+	}
+	if (bql) {
+		q->infl = rte_zmalloc_socket(name,
+			L2FK_TXQ_INFL * sizeof(q->infl[0]), 0, socket);
+		q->infl_len = rte_zmalloc_socket(name,
+			L2FK_TXQ_INFL * sizeof(q->infl_len[0]), 0, socket);
+		if (q->infl == NULL || q->infl_len == NULL) {
+			l2fk_txq_free(q);
+			return -ENOMEM;
+		}
+		rtap_dql_init(&q->dql, L2FK_BQL_HOLD_SEC * hz, rte_rdtsc());
+	}
+	return 0;
+}
+
+void
+l2fk_txq_purge(struct l2fk_txq *q)
+{
+	uint16_t i;
+
+	if (q->fq != NULL)
+		rtap_fq_codel_purge(q->fq);
+	for (i = 0; i < q->nb_pend; i++)
+		rte_pktmbuf_free(q->pend[(q->pend_head + i) % L2FK_TXQ_PEND]);
+	q->nb_pend = 0;
+	q->pend_head = 0;
+	/* In-flight frames: drop our reference; the driver still owns its
+	 * own (ports are stopped before this is called on shutdown). */
+	while (q->infl != NULL && q->infl_tail != q->infl_head) {
+		rte_pktmbuf_free(q->infl[q->infl_tail % L2FK_TXQ_INFL]);
+		q->infl_tail++;
+	}
+	if (q->bql)
+		rtap_dql_reset(&q->dql, rte_rdtsc());
+}
+
+void
+l2fk_txq_free(struct l2fk_txq *q)
+{
+	l2fk_txq_purge(q);
+	rtap_fq_codel_free(q->fq);
+	q->fq = NULL;
+	rte_free(q->infl);
+	rte_free(q->infl_len);
+	q->infl = NULL;
+	q->infl_len = NULL;
+}
+
+void
+l2fk_txq_enqueue(struct l2fk_txq *q, struct rte_mbuf **pkts, uint16_t n,
+		 uint64_t now)
+{
+	uint16_t sent, i;
+
+	if (n == 0)
+		return;
+	if (q->fq != NULL) {
+		rtap_fq_codel_enqueue_burst(q->fq, pkts, n, now);
+		return;
+	}
+	/* Bypass (bench baseline): straight to the driver, tail drop. */
+	sent = rte_eth_tx_burst(q->port, q->qid, pkts, n);
+	for (i = 0; i < sent; i++) {
+		q->st.tx_pkts++;
+		q->st.tx_bytes += pkts[i]->pkt_len;
+	}
+	if (sent < n) {
+		q->st.bypass_drops += n - sent;
+		rte_pktmbuf_free_bulk(&pkts[sent], n - sent);
+	}
+}
+
+static void
+txq_ref(struct rte_mbuf *m, int16_t v)
+{
+	for (; m != NULL; m = m->next)
+		rte_mbuf_refcnt_update(m, v);
+}
+
+/* Frames the driver has released, oldest first, complete BQL bytes. */
+static void
+txq_reap(struct l2fk_txq *q, uint64_t now)
+{
+	uint32_t bytes = 0;
+	struct rte_mbuf *m;
+
+	while (q->infl_tail != q->infl_head) {
+		m = q->infl[q->infl_tail % L2FK_TXQ_INFL];
+		if (rte_mbuf_refcnt_read(m) != 1)
+			break;
+		bytes += q->infl_len[q->infl_tail % L2FK_TXQ_INFL];
+		rte_pktmbuf_free(m);
+		q->infl_tail++;
+	}
+	if (bytes != 0) {
+		rtap_dql_completed(&q->dql, bytes, now);
+		q->st.completions++;
+		q->st.completed_bytes += bytes;
+	}
+}
+
+uint16_t
+l2fk_txq_xmit(struct l2fk_txq *q, uint64_t now)
+{
+	struct rte_mbuf *burst[L2FK_BURST];
+	uint16_t total = 0, n, sent, i;
+	uint32_t bytes;
+
+	if (q->fq == NULL)
+		return 0;
+	if (q->bql) {
+		txq_reap(q, now);
+		if (q->infl_tail != q->infl_head && q->cleanup_ok) {
+			/* Ask lazy drivers to release finished descriptors. */
+			if (rte_eth_tx_done_cleanup(q->port, q->qid, 0) == -ENOTSUP)
+				q->cleanup_ok = false;
+			else
+				txq_reap(q, now);
+		}
+	}
+	for (;;) {
+		if (q->bql && rtap_dql_stopped(&q->dql)) {
+			q->st.bql_stops++;
+			break;
+		}
+		if (q->nb_pend == 0) {
+			q->pend_head = 0;
+			q->nb_pend = rtap_fq_codel_dequeue_burst(q->fq, q->pend,
+								 L2FK_BURST, now);
+			if (q->nb_pend == 0)
+				break;
+		}
+		n = q->nb_pend;
+		if (q->bql && n > L2FK_TXQ_INFL - (q->infl_head - q->infl_tail))
+			n = L2FK_TXQ_INFL - (q->infl_head - q->infl_tail);
+		if (n == 0) {
+			q->st.infl_full++;
+			break;
+		}
+		memcpy(burst, &q->pend[q->pend_head], n * sizeof(burst[0]));
+		if (q->bql)
+			for (i = 0; i < n; i++)
+				txq_ref(burst[i], 1);
+		sent = rte_eth_tx_burst(q->port, q->qid, burst, n);
+		bytes = 0;
+		for (i = 0; i < sent; i++) {
+			bytes += burst[i]->pkt_len;
+			if (q->bql) {
+				q->infl[q->infl_head % L2FK_TXQ_INFL] = burst[i];
+				q->infl_len[q->infl_head % L2FK_TXQ_INFL] =
+					burst[i]->pkt_len;
+				q->infl_head++;
+			}
+		}
+		if (q->bql) {
+			for (i = sent; i < n; i++)
+				txq_ref(burst[i], -1);
+			if (bytes != 0)
+				rtap_dql_queued(&q->dql, bytes);
+		}
+		q->st.tx_pkts += sent;
+		q->st.tx_bytes += bytes;
+		total += sent;
+		q->pend_head += sent;
+		q->nb_pend -= sent;
+		if (sent < n) {
+			/* Device ring full: keep the rest here and let the
+			 * AQM queue absorb (and judge) the backlog. */
+			q->st.tx_partial++;
+			break;
+		}
+		if (q->bql)
+			txq_reap(q, now);
+	}
+	return total;
+}
+
+uint32_t
+l2fk_txq_backlog(const struct l2fk_txq *q)
+{
+	return (q->fq != NULL ? rtap_fq_codel_backlog_pkts(q->fq) : 0) +
+		q->nb_pend;
+}
+
+uint32_t
+l2fk_txq_held(const struct l2fk_txq *q)
+{
+	return l2fk_txq_backlog(q) + (q->infl_head - q->infl_tail);
+}
+
+void
+l2fk_txq_fq_stats(const struct l2fk_txq *q, struct rtap_fq_codel_stats *st)
+{
+	if (q->fq != NULL)
+		rtap_fq_codel_stats_get(q->fq, st);
+	else
+		memset(st, 0, sizeof(*st));
+}

@@ -14,7 +14,7 @@
  * RTM_NEWLINK for many reasons, e.g. every feature change and linkwatch
  * runs).  Messages are accepted only from the kernel (source nl_pid 0) and
  * only from the caller's network namespace (NETLINK_LISTEN_ALL_NSID is
- * never set; a message carrying a NETLINK_NSID cmsg is dropped anyway).
+ * never set; a message carrying an nsid cmsg is dropped anyway).
  *
  * On ENOBUFS (socket overflow, events lost) the monitor drains the socket,
  * re-dumps link state and ethtool features over a separate socket, and
@@ -156,6 +156,9 @@ struct rtap_nlmon_ops {
 	/* IP multicast membership changed on ifindex (RTAP_NLMON_F_MCAST):
 	 * re-read the link-layer list with rtap_nlmon_get_mc_list(). */
 	void (*mcast)(int ifindex, void *arg);
+	/* One line per dropped/bad message or resync (no newline).  NULL:
+	 * the library prints "nlmon: <msg>" to stderr. */
+	void (*log)(const char *msg, void *arg);
 };
 
 struct rtap_nlmon_stats {
@@ -220,6 +223,15 @@ rtap_nlmon_resync(struct rtap_nlmon *nl);
  */
 int
 rtap_nlmon_sync(struct rtap_nlmon *nl);
+
+/*
+ * Set SO_RCVBUF of the monitor sockets (bytes; the kernel doubles it and
+ * enforces a minimum).  Default is net.core.rmem_default.  With
+ * force (root/CAP_NET_ADMIN) SO_RCVBUFFORCE ignores net.core.rmem_max.
+ * Larger buffers make overflow (and thus resyncs) rarer.
+ */
+int
+rtap_nlmon_set_rcvbuf(struct rtap_nlmon *nl, int bytes, bool force);
 
 void
 rtap_nlmon_stats_get(const struct rtap_nlmon *nl, struct rtap_nlmon_stats *st);

@@ -45,7 +45,7 @@ rtap_codel_create(const char *name, uint32_t capacity,
 
 	if (name == NULL || capacity == 0 || capacity > CODEL_MAX_CAPACITY ||
 	    codel_params_check(params) != 0) {
-		CODEL_LOG(ERR, "%s: invalid capacity %u or parameters",
+		CODEL_LOG(ERR, "%s: invalid capacity %u (1..2^24) or CoDel parameters",
 			  name ? name : "?", capacity);
 		rte_errno = EINVAL;
 		return NULL;

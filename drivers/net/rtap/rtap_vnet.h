@@ -18,6 +18,16 @@
 
 #include <rte_mbuf.h>
 
+/*
+ * Kernel ABI values missing from Debian 12's 6.1 uapi headers (added in
+ * 6.2 with USO): include/uapi/linux/virtio_net.h and linux/if_tun.h.
+ */
+#ifndef VIRTIO_NET_HDR_GSO_UDP_L4
+#define VIRTIO_NET_HDR_GSO_UDP_L4	5	/* GSO frame, UDP L4 (USO) */
+#endif
+#define RTAP_TUN_F_USO4	0x20	/* TUN_F_USO4: kernel may send USO over IPv4 */
+#define RTAP_TUN_F_USO6	0x40	/* TUN_F_USO6: kernel may send USO over IPv6 */
+
 /* Offloads the kernel peer accepts from us (mirror of TUN_F_*). */
 #define RTAP_VNET_PEER_CSUM	(1u << 0)	/* NEEDS_CSUM accepted */
 #define RTAP_VNET_PEER_TSO4	(1u << 1)	/* GSO_TCPV4 */

@@ -66,8 +66,12 @@ codel_params_check(const struct rtap_codel_params *p)
 uint64_t
 codel_us_mul(uint64_t hz)
 {
+	/* Rounded up, so that whole microseconds do not fall into the
+	 * bucket below through truncation (1000 ns * floor(2^32/1000) is
+	 * just under 2^32).
+	 */
 	__extension__ unsigned __int128 v =
-		((unsigned __int128)1000000 << 32) / hz;
+		(((unsigned __int128)1000000 << 32) + hz - 1) / hz;
 
 	return v > UINT64_MAX ? UINT64_MAX : (uint64_t)v;
 }

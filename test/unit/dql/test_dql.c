@@ -71,7 +71,7 @@ static void
 test_growth_when_starved(void)
 {
 	struct rtap_dql d;
-	uint32_t prev, round;
+	uint32_t round;
 	uint64_t now = 0;
 
 	rtap_dql_init(&d, HOLD, now);
@@ -101,7 +101,8 @@ test_growth_when_starved(void)
 
 	/* Keeps growing while it starves, strictly. */
 	for (round = 0; round < 5; round++) {
-		prev = d.limit;
+		uint32_t prev = d.limit;
+
 		while (!rtap_dql_stopped(&d))
 			rtap_dql_queued(&d, 1500);
 		rtap_dql_completed(&d, rtap_dql_inflight(&d), ++now);
@@ -256,7 +257,7 @@ test_wraparound(void)
 		      "inflight differs");
 	}
 	CHECK(wrapped == OFFSETS, "only %u of %u runs wrapped", wrapped,
-	      OFFSETS);
+	      (unsigned int)OFFSETS);
 	CHECK(mismatch == 0, "%u mismatching steps", mismatch);
 }
 

@@ -15,7 +15,8 @@
  * rounds with nothing queued, arm Rx interrupts on every queue that has
  * them and sleep in epoll.  On a 2-core machine a spinning lcore takes
  * CPU from the kernel stack behind the TAP (DESIGN.md: ~8% throughput).
- * A port without Rx interrupts (net_af_packet) bounds the sleep to 1 ms.
+ * A port without Rx interrupts (net_af_packet) is polled with
+ * exponential backoff instead (sleep_idle()).
  */
 
 #include <errno.h>
@@ -32,7 +33,8 @@
 
 #define L2FK_IDLE_SPINS		512
 #define L2FK_SLEEP_MS_INTR	10	/* re-check quit/pause this often */
-#define L2FK_SLEEP_MS_NOINTR	1
+#define L2FK_NAP_MIN_US		16
+#define L2FK_NAP_MAX_US		1000
 /* Stop reading the NIC while this many frames wait for the kernel: the
  * NIC ring then fills and the NIC counts imissed -- visible backpressure
  * instead of a silent drop here. */
@@ -176,45 +178,46 @@ intr_teardown(struct l2fk_qp *qp)
 	qp->intr_nic = qp->intr_kern = false;
 }
 
+/*
+ * Sleep until a packet may be there.  When every queue has Rx interrupts,
+ * sleep in epoll (woken by the first frame, bounded so quit/pause are
+ * seen).  A port without them (net_af_packet) can only be polled: back
+ * off from L2FK_NAP_MIN_US, doubling up to L2FK_NAP_MAX_US while idle, so
+ * a short gap in a flow costs microseconds and a quiet link costs almost
+ * no CPU.
+ */
 static void
-sleep_idle(struct l2fk_qp **qps, unsigned int nq, unsigned int lc)
+sleep_idle(struct l2fk_qp **qps, unsigned int nq, unsigned int lc,
+	   unsigned int *nap_us)
 {
 	struct rte_epoll_event ev[8];
-	bool all_intr = true, any_intr = false;
+	bool all_intr = true;
 	unsigned int i;
 
-	for (i = 0; i < nq; i++) {
-		struct l2fk_qp *qp = qps[i];
-
-		if (qp->intr_nic &&
-		    rte_eth_dev_rx_intr_enable(qp->pair->nic_port, qp->qid) == 0)
-			any_intr = true;
-		else
+	for (i = 0; i < nq; i++)
+		if (!qps[i]->intr_nic || !qps[i]->intr_kern)
 			all_intr = false;
-		if (qp->intr_kern &&
-		    rte_eth_dev_rx_intr_enable(qp->pair->kern_port, qp->qid) == 0)
-			any_intr = true;
-		else
-			all_intr = false;
-	}
 	l2fk.lcore_sleeping[lc] = 1;
-	if (any_intr)
-		rte_epoll_wait(RTE_EPOLL_PER_THREAD, ev, RTE_DIM(ev),
-			       all_intr ? L2FK_SLEEP_MS_INTR :
-			       L2FK_SLEEP_MS_NOINTR);
-	else
-		usleep(L2FK_SLEEP_MS_NOINTR * 1000);
+	if (!all_intr) {
+		rte_delay_us_sleep(*nap_us);
+		*nap_us = RTE_MIN(*nap_us * 2, (unsigned int)L2FK_NAP_MAX_US);
+		goto out;
+	}
+	for (i = 0; i < nq; i++) {
+		rte_eth_dev_rx_intr_enable(qps[i]->pair->nic_port, qps[i]->qid);
+		rte_eth_dev_rx_intr_enable(qps[i]->pair->kern_port, qps[i]->qid);
+	}
+	rte_epoll_wait(RTE_EPOLL_PER_THREAD, ev, RTE_DIM(ev),
+		       L2FK_SLEEP_MS_INTR);
+	for (i = 0; i < nq; i++) {
+		rte_eth_dev_rx_intr_disable(qps[i]->pair->nic_port,
+					    qps[i]->qid);
+		rte_eth_dev_rx_intr_disable(qps[i]->pair->kern_port,
+					    qps[i]->qid);
+	}
+out:
 	l2fk.lcore_sleeping[lc] = 0;
 	l2fk.lcore_wakeups[lc]++;
-	for (i = 0; i < nq; i++) {
-		struct l2fk_qp *qp = qps[i];
-
-		if (qp->intr_nic)
-			rte_eth_dev_rx_intr_disable(qp->pair->nic_port, qp->qid);
-		if (qp->intr_kern)
-			rte_eth_dev_rx_intr_disable(qp->pair->kern_port,
-						    qp->qid);
-	}
 }
 
 static void
@@ -266,7 +269,7 @@ l2fk_worker(void *arg __rte_unused)
 {
 	unsigned int lc = rte_lcore_id(), nq = l2fk.lcore_nb_qps[lc];
 	struct l2fk_qp **qps = l2fk.lcore_qps[lc];
-	unsigned int i, idle = 0, work;
+	unsigned int i, idle = 0, work, nap_us = L2FK_NAP_MIN_US;
 	uint64_t now, end;
 
 	if (nq == 0)
@@ -291,13 +294,13 @@ l2fk_worker(void *arg __rte_unused)
 		if (work != 0) {
 			l2fk.lcore_busy_polls[lc]++;
 			idle = 0;
+			nap_us = L2FK_NAP_MIN_US;
 			continue;
 		}
 		if (l2fk.cfg.poll_only || ++idle < L2FK_IDLE_SPINS ||
 		    queues_busy(qps, nq))
 			continue;
-		sleep_idle(qps, nq, lc);
-		idle = 0;
+		sleep_idle(qps, nq, lc, &nap_us);
 	}
 	/* Drain what is queued towards both sides, bounded in time. */
 	end = rte_rdtsc() + l2fk.hz * L2FK_DRAIN_MS / 1000;

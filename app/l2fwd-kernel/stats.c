@@ -136,6 +136,19 @@ print_dir(const char *name, const struct dir_sum *s)
 	printf("\n");
 }
 
+static void
+print_port(const char *what, uint16_t port)
+{
+	struct rte_eth_stats es;
+
+	if (rte_eth_stats_get(port, &es) < 0)
+		return;
+	printf("  %-13s port %u: ipackets %" PRIu64 " imissed %" PRIu64
+	       " ierrors %" PRIu64 " rx_nombuf %" PRIu64 ", opackets %" PRIu64
+	       " oerrors %" PRIu64 "\n", what, port, es.ipackets, es.imissed,
+	       es.ierrors, es.rx_nombuf, es.opackets, es.oerrors);
+}
+
 void
 l2fk_stats_summary(void)
 {
@@ -154,6 +167,8 @@ l2fk_stats_summary(void)
 		print_dir("kernel->NIC", &s);
 		dir_sum(p, false, &s);
 		print_dir("NIC->kernel", &s);
+		print_port("NIC", p->nic_port);
+		print_port("kernel", p->kern_port);
 	}
 	fflush(stdout);
 }

@@ -351,8 +351,12 @@ rtap_vnet_rx_decode(const struct virtio_net_hdr *hdr, struct rte_mbuf *m,
 		} else if (gso_proto != 0) {
 			/* A GSO frame's checksum must be its L4 header's. */
 			return RTAP_VNET_EBADHDR;
-		} else if (rtap_vnet_csum_finish(m, start, offset) != 0) {
-			return RTAP_VNET_ECSUM;
+		} else {
+			if (rtap_vnet_csum_finish(m, start, offset) != 0)
+				return RTAP_VNET_ECSUM;
+			/* The write may have hit a parsed header: describe
+			 * the frame as it now is (found by fuzzing). */
+			rtap_vnet_rx_parse(m, &f);
 		}
 	}
 

@@ -34,7 +34,7 @@
 static const char *cur_test = "";
 static unsigned int n_checks, n_fails;
 
-static void
+static void __rte_format_printf(2, 3)
 fail_at(int line, const char *fmt, ...)
 {
 	va_list ap;

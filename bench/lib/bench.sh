@@ -1,0 +1,530 @@
+# SPDX-License-Identifier: BSD-3-Clause
+# shellcheck shell=bash
+#
+# bench-only helpers on top of devtools/testbed.sh (sourced first).
+#
+#   bn_rec TEST PATH OFFLOAD STATUS VALUE UNIT [k=v ...]   append a result
+#   bn_path_up PATH OFFLOAD     testbed + forwarder for a column, ping-checked
+#   bn_path_down                stop the forwarder, delete the testbed
+#   bn_iperf NAME ARGS...       one iperf3 run through the current path
+#   bn_rrul NAME SECS           flent rrul through the current path
+#   bn_pmd_rate DIR PMD         64-byte txonly/rxonly of one PMD
+#
+# Variables used: BN_OUT (results dir), BN_BUILD, BN_TESTPMD, BN_PLUGIN,
+# BN_L2FK, BN_PKTFLOOD, BN_SECS, BN_PY.
+
+BN_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+
+bn_log() { printf '[bench %s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
+
+# Progress line: [n/total] what
+bn_step() {
+	BN_STEP=$((BN_STEP + 1))
+	printf '[bench %s] (%d/%d) %s\n' "$(date -u +%H:%M:%S)" "$BN_STEP" "$BN_TOTAL" "$*" >&2
+}
+
+# One JSON object per line in $BN_OUT/results.jsonl.
+bn_rec() {
+	if [ $# -lt 6 ]; then
+		set -- "$1" "$2" "$3" FAIL - - "why=no_result"
+	fi
+	"$BN_PY" - "$BN_OUT/results.jsonl" "$@" <<'EOF'
+import json, sys
+out, test, path, offload, status, value, unit = sys.argv[1:8]
+r = {"test": test, "path": path, "offload": offload, "status": status,
+     "unit": unit}
+try:
+    r["value"] = float(value)
+except ValueError:
+    r["value"] = None
+for kv in sys.argv[8:]:
+    k, _, v = kv.partition("=")
+    try:
+        r[k] = float(v) if v.strip() not in ("", "nan") else v
+    except ValueError:
+        r[k] = v
+with open(out, "a") as f:
+    f.write(json.dumps(r) + "\n")
+EOF
+	local shown="$5 $6"
+	[ "$5" = "-" ] && shown=""
+	bn_log "  -> $1 @ $2 [$3]: $4 $shown ${7:-}"
+}
+
+# ---------------------------------------------------------------- PMDs --
+# A PMD spec is a short name; bn_vdev prints the testpmd arguments for it
+# on the kernel-facing ("kif") or wire ("wire") side of the testbed.
+bn_pmd_available() {
+	case $1 in
+	net_tap | net_af_packet | net_af_xdp) return 0 ;;
+	rtap_tap | rtap_packet | rtap_xdp) [ -n "$BN_RTAP_OK" ] ;;
+	*) return 1 ;;
+	esac
+}
+
+bn_vdev() {
+	local pmd=$1
+	case $pmd in
+	net_tap) echo "--vdev net_tap0,iface=$TB_KIF" ;;
+	rtap_tap) echo "-d $BN_PLUGIN --vdev net_rtap0,iface=$TB_KIF" ;;
+	net_af_packet) echo "--vdev net_af_packet1,iface=$TB_WDP,qpairs=1" ;;
+	net_af_xdp) echo "--vdev net_af_xdp1,iface=$TB_WDP,start_queue=0,queue_count=1" ;;
+	rtap_packet) echo "-d $BN_PLUGIN --vdev net_rtap1,backend=packet,iface=$TB_WDP" ;;
+	rtap_xdp) echo "-d $BN_PLUGIN --vdev net_rtap1,backend=xdp,iface=$TB_WDP" ;;
+	esac
+}
+
+# Which side of the testbed a PMD sits on.
+bn_pmd_side() {
+	case $1 in
+	net_tap | rtap_tap) echo kif ;;
+	*) echo wire ;;
+	esac
+}
+
+# Raw-frame wire PMDs see a veth peer's CHECKSUM_PARTIAL frames with
+# unfinished checksums: make the peer finish them (DESIGN.md pitfalls).
+bn_pmd_raw() {
+	case $1 in
+	net_af_packet | net_af_xdp | rtap_xdp) return 0 ;;
+	*) return 1 ;;
+	esac
+}
+
+# Can testpmd bring up the net_rtap vdev at all?  Probed once per run in a
+# throwaway netns, so a half-written PMD shows as "n/a (not built)".
+bn_probe_rtap() {
+	BN_RTAP_OK=
+	BN_RTAP_WHY="plugin $BN_PLUGIN not built"
+	[ -f "$BN_PLUGIN" ] || return 0
+	tb_init bnp
+	tb_wire || return 0
+	local log=$BN_OUT/logs/probe-rtap.log
+	timeout 20 ip netns exec "$TB_NS_DP" stdbuf -oL "$BN_TESTPMD" -l 0,1 --no-pci --no-huge -m 512 \
+		--file-prefix "$TB" --log-level=lib.eal:warning \
+		-d "$BN_PLUGIN" --vdev "net_rtap0,iface=$TB_KIF" -- \
+		--total-num-mbufs 8192 --no-mlockall --forward-mode=rxonly \
+		--stats-period 1 >"$log" 2>&1 &
+	local pid=$! i
+	TB_PIDS+=("$pid")
+	for ((i = 0; i < 150; i++)); do
+		grep -q "start packet forwarding" "$log" 2>/dev/null && break
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	if grep -q "start packet forwarding" "$log" &&
+		ip -n "$TB_NS_DP" link show "$TB_KIF" >/dev/null 2>&1; then
+		BN_RTAP_OK=1
+		BN_RTAP_WHY=
+	else
+		BN_RTAP_WHY="testpmd did not bring up net_rtap (see logs/probe-rtap.log)"
+	fi
+	tb_cleanup
+}
+
+# ------------------------------------------------------------- testpmd --
+# bn_testpmd LOG MODE PMD... [-- extra testpmd app args]
+# Starts testpmd in the dp netns with one forwarding lcore; waits until it
+# forwards.  PID in BN_FWD_PID.
+bn_testpmd() {
+	local log=$1 mode=$2 pmd i
+	shift 2
+	local eal=(-l 0,1 --no-pci --no-huge -m 512 --file-prefix "$TB"
+		--log-level=lib.eal:warning)
+	local vd=() extra=() plugin_added=
+	while [ $# -gt 0 ] && [ "$1" != "--" ]; do
+		pmd=$1
+		shift
+		# shellcheck disable=SC2207
+		local a=($(bn_vdev "$pmd"))
+		if [ "${a[0]}" = "-d" ]; then
+			[ -z "$plugin_added" ] && vd+=(-d "${a[1]}")
+			plugin_added=1
+			a=("${a[@]:2}")
+		fi
+		vd+=("${a[@]}")
+	done
+	[ "${1:-}" = "--" ] && shift && extra=("$@")
+	local topo=()
+	[ "${#vd[@]}" -le 3 ] && topo=(--port-topology=loop)
+	echo "# testpmd ${eal[*]} ${vd[*]} -- --forward-mode=$mode ${topo[*]} ${extra[*]}" >"$log"
+	tb_bg "$TB_NS_DP" stdbuf -oL "$BN_TESTPMD" "${eal[@]}" "${vd[@]}" -- \
+		--forward-mode="$mode" "${topo[@]}" --total-num-mbufs 32768 \
+		--no-mlockall --stats-period 1 "${extra[@]}" >>"$log" 2>&1
+	BN_FWD_PID=$TB_LAST_PID
+	for ((i = 0; i < 200; i++)); do
+		grep -q "start packet forwarding" "$log" && return 0
+		kill -0 "$BN_FWD_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	bn_log "testpmd did not start forwarding (log: $log)"
+	return 1
+}
+
+# Median of the "Rx-pps"/"Tx-pps" samples printed for PORT after line
+# START of LOG.
+bn_testpmd_pps() {
+	local log=$1 port=$2 start=$3 which=$4
+	local vals
+	# Drop the first sample (partial interval), take the median.
+	vals=$(tail -n +"$start" "$log" | awk -v port="$port" -v which="$which" '
+		/NIC statistics for port/ { cur = $(NF - 1) + 0; next }
+		$1 == which ":" && cur == port { print $2 }' | tail -n +2 | sort -n)
+	if [ -z "$vals" ]; then
+		echo nan
+		return
+	fi
+	echo "$vals" | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'
+}
+
+# Read a kernel interface counter in a netns.
+bn_ifstat() {
+	ip netns exec "$1" cat "/sys/class/net/$2/statistics/$3" 2>/dev/null || echo 0
+}
+
+# ---------------------------------------------------------------- paths --
+# Columns: id -> (kernel-facing PMD, wire PMD), or the kernel veth, or
+# l2fwd-kernel.
+bn_path_pmds() {
+	case $1 in
+	tap_afp) echo "net_tap net_af_packet" ;;
+	tap_afxdp) echo "net_tap net_af_xdp" ;;
+	rtap_afp) echo "rtap_tap net_af_packet" ;;
+	rtap_pkt) echo "rtap_tap rtap_packet" ;;
+	rtap_xdp) echo "rtap_tap rtap_xdp" ;;
+	l2fk) echo "rtap_tap net_af_packet" ;;
+	esac
+}
+
+# Why a column cannot run here ("" when it can).
+bn_path_na() {
+	local p=$1 pmd
+	case $p in
+	veth) return 0 ;;
+	l2fk)
+		[ -x "$BN_L2FK" ] || { echo "n/a (not built)"; return 0; }
+		return 0
+		;;
+	esac
+	for pmd in $(bn_path_pmds "$p"); do
+		bn_pmd_available "$pmd" || { echo "n/a (not built)"; return 0; }
+	done
+}
+
+# testpmd options for an offload setting.  "off": io forwarding, frames
+# pass untouched.  "csum": csum engine with IP/TCP/UDP checksum offload
+# requested on both ports.  "tso": csum + TSO (segment size for a
+# 1500-byte MTU) + LRO on ports that have it.  testpmd prints (and we keep
+# in the log) which port lacked which offload; the engine falls back to
+# software checksums there.
+bn_offload_args() {
+	local off=$1 cmd=$2
+	case $off in
+	off) echo "--forward-mode=io" ;;
+	csum | tso)
+		{
+			echo "port stop all"
+			local p
+			for p in 0 1; do
+				echo "csum set ip hw $p"
+				echo "csum set tcp hw $p"
+				echo "csum set udp hw $p"
+				if [ "$off" = tso ]; then
+					echo "tso set 1448 $p"
+					echo "port config $p rx_offload tcp_lro on"
+				fi
+			done
+			echo "port start all"
+		} >"$cmd"
+		echo "--forward-mode=csum --cmdline-file=$cmd"
+		;;
+	esac
+}
+
+bn_path_up() {
+	local p=$1 off=$2
+	BN_FWD_PID=
+	BN_PATH=$p
+	tb_init bn
+	if [ "$p" = veth ]; then
+		tb_ns dp || return 1
+		TB_NS_DP=$TB_NS
+		tb_ns srv || return 1
+		TB_NS_SRV=$TB_NS
+		TB_KIF="${TB}k0"
+		TB_WSRV="${TB}w1"
+		TB_WDP=
+		tb_veth "$TB_KIF" "$TB_NS_DP" "$TB_WSRV" "$TB_NS_SRV" || return 1
+		ip -n "$TB_NS_SRV" addr add "$TB_ADDR4_SRV/24" dev "$TB_WSRV"
+		ip -n "$TB_NS_SRV" addr add "$TB_ADDR6_SRV/64" dev "$TB_WSRV" nodad
+		ip -n "$TB_NS_DP" addr add "$TB_ADDR4_DP/24" dev "$TB_KIF"
+		ip -n "$TB_NS_DP" addr add "$TB_ADDR6_DP/64" dev "$TB_KIF" nodad
+	else
+		tb_wire || return 1
+		local log=$BN_OUT/logs/$p-$off-fwd.log
+		BN_FWD_LOG=$log
+		if [ "$p" = l2fk ]; then
+			tb_bg "$TB_NS_DP" "$BN_L2FK" -l 0,1 --no-pci --no-huge -m 512 \
+				--file-prefix "$TB" --log-level=lib.eal:warning \
+				--vdev "net_af_packet0,iface=$TB_WDP" -- \
+				--kernel-name "$TB_KIF" --stats 1 >"$log" 2>&1
+			BN_FWD_PID=$TB_LAST_PID
+		else
+			local pmds wire
+			# shellcheck disable=SC2207
+			pmds=($(bn_path_pmds "$p"))
+			wire=${pmds[1]}
+			# shellcheck disable=SC2207
+			local oa=($(bn_offload_args "$off" "$BN_OUT/logs/$p-$off.cmds"))
+			local mode=${oa[0]#--forward-mode=}
+			bn_testpmd "$log" "$mode" "${pmds[@]}" -- "${oa[@]:1}" || return 1
+			bn_pmd_raw "$wire" &&
+				ip netns exec "$TB_NS_SRV" ethtool -K "$TB_WSRV" tx off >/dev/null
+		fi
+		tb_kif_up "$TB_KIF" 20 || return 1
+	fi
+	# Connectivity through the path, v4 and v6, before any measurement.
+	local i
+	for ((i = 0; i < 20; i++)); do
+		ip netns exec "$TB_NS_DP" ping -c 1 -W 1 "$TB_ADDR4_SRV" >/dev/null 2>&1 && break
+	done
+	[ $i -lt 20 ] || { bn_log "no IPv4 ping through $p"; return 1; }
+	for ((i = 0; i < 20; i++)); do
+		ip netns exec "$TB_NS_DP" ping -6 -c 1 -W 1 "$TB_ADDR6_SRV" >/dev/null 2>&1 && break
+	done
+	[ $i -lt 20 ] || { bn_log "no IPv6 ping through $p"; return 1; }
+	return 0
+}
+
+bn_fwd_alive() {
+	[ -z "$BN_FWD_PID" ] || kill -0 "$BN_FWD_PID" 2>/dev/null
+}
+
+bn_path_down() {
+	if [ -n "$BN_FWD_PID" ]; then
+		kill -INT "$BN_FWD_PID" 2>/dev/null
+		local i
+		for ((i = 0; i < 50; i++)); do
+			kill -0 "$BN_FWD_PID" 2>/dev/null || break
+			sleep 0.1
+		done
+	fi
+	BN_FWD_PID=
+	tb_cleanup
+}
+
+# ---------------------------------------------------------------- iperf --
+# bn_iperf TEST OFFLOAD [iperf3 client args]: prints "value unit extra..."
+bn_iperf() {
+	local test=$1 off=$2
+	shift 2
+	local json=$BN_OUT/logs/$BN_PATH-$off-$test.json
+	local dst=$TB_ADDR4_SRV
+	case " $* " in *" -6 "*) dst=$TB_ADDR6_SRV ;; esac
+	tb_bg "$TB_NS_SRV" iperf3 -s -1 >/dev/null 2>&1
+	local srv=$TB_LAST_PID i
+	for ((i = 0; i < 30; i++)); do
+		ip netns exec "$TB_NS_SRV" ss -ltn 2>/dev/null | grep -q ':5201 ' && break
+		sleep 0.1
+	done
+	timeout $((BN_SECS + 20)) ip netns exec "$TB_NS_DP" iperf3 -c "$dst" \
+		-t "$BN_SECS" -J --connect-timeout 3000 "$@" >"$json" 2>&1
+	local rc=$?
+	kill "$srv" 2>/dev/null
+	wait "$srv" 2>/dev/null
+	"$BN_PY" - "$json" "$rc" "$*" <<'EOF'
+import json, sys
+path, rc, args = sys.argv[1], int(sys.argv[2]), sys.argv[3].split()
+try:
+    d = json.load(open(path))
+except Exception as e:
+    print("FAIL - - why=unparsable_iperf3_output")
+    sys.exit(0)
+if "error" in d or rc != 0:
+    why = d.get("error", "rc=%d" % rc).replace(" ", "_")
+    print("FAIL - - why=%s" % why)
+    sys.exit(0)
+e = d["end"]
+if "-u" in args:
+    r = e["sum_received"]
+    l = int(args[args.index("-l") + 1])
+    pps = r["bytes"] / l / r["seconds"] if r["seconds"] else 0
+    lost = e.get("sum", {}).get("lost_percent", 0)
+    print("PASS %.4f Mpps lost_pct=%.2f" % (pps / 1e6, lost))
+else:
+    r = e["sum_received"]
+    s = e["sum_sent"]
+    gbps = r["bits_per_second"] / 1e9
+    print("PASS %.3f Gbit/s retrans=%d" % (gbps, s.get("retransmits", 0)))
+EOF
+}
+
+# ----------------------------------------------------------------- rrul --
+# bn_rrul SECS: flent rrul from the dp kernel to the srv peer; prints the
+# summary fields and writes the data file and PNG plots under plots/.
+bn_rrul() {
+	local secs=$1 off=$2
+	local dir=$BN_OUT/flent/$BN_PATH-$off
+	mkdir -p "$dir" "$BN_OUT/plots"
+	tb_bg "$TB_NS_SRV" netserver -D >/dev/null 2>&1
+	local ns_pid=$TB_LAST_PID
+	sleep 0.3
+	timeout $((secs + 40)) ip netns exec "$TB_NS_DP" flent rrul -l "$secs" \
+		-H "$TB_ADDR4_SRV" -D "$dir" -t "$BN_PATH-$off" \
+		>"$BN_OUT/logs/$BN_PATH-$off-rrul.log" 2>&1
+	kill "$ns_pid" 2>/dev/null
+	local f
+	f=$(ls "$dir"/*.flent.gz 2>/dev/null | head -1)
+	if [ -z "$f" ]; then
+		echo "FAIL - - why=flent_wrote_no_data"
+		return
+	fi
+	local plot
+	for plot in all_scaled ping_cdf; do
+		timeout 60 flent -i "$f" -p "$plot" \
+			-o "$BN_OUT/plots/rrul-$BN_PATH-$off-$plot.png" >/dev/null 2>&1
+	done
+	"$BN_PY" "$BN_ROOT/lib/flentstats.py" "$f"
+}
+
+# ------------------------------------------------------- 64-byte rates --
+# bn_pmd_rate DIR PMD: DIR "tx" (testpmd txonly, DPDK -> kernel; counted
+# by the receiving kernel interface) or "rx" (pktflood on the kernel side,
+# testpmd rxonly counts).  PMD "kernel" = pktflood through a bare veth.
+# Prints "STATUS value Mpps extra...".
+bn_pmd_rate() {
+	local dir=$1 pmd=$2 log warm=2
+	tb_init bn
+	tb_wire || { echo "FAIL - - why=testbed"; tb_cleanup; return; }
+	log=$BN_OUT/logs/pmd-$pmd-$dir.log
+	local ns ifn side
+	if [ "$pmd" = kernel ]; then
+		ip -n "$TB_NS_SRV" link set "$TB_WSRV" up
+		ip netns exec "$TB_NS_DP" "$BN_PKTFLOOD" -i "$TB_WDP" -t $((BN_RATE_SECS + warm)) \
+			>"$log" 2>&1
+		local tx
+		tx=$(grep -o 'pps=[0-9]*' "$log" | cut -d= -f2)
+		local got
+		got=$(bn_ifstat "$TB_NS_SRV" "$TB_WSRV" rx_packets)
+		local sent
+		sent=$(grep -o 'sent=[0-9]*' "$log" | cut -d= -f2)
+		tb_cleanup
+		[ -n "$tx" ] || { echo "FAIL - - why=pktflood"; return; }
+		# Rate at which the peer received: received/sent * send rate.
+		"$BN_PY" -c "import sys; s,g,r=map(float,sys.argv[1:]); print('PASS %.4f Mpps sender_mpps=%.4f' % (r*min(g,s)/s/1e6, r/1e6))" \
+			"$sent" "$got" "$tx"
+		return
+	fi
+	side=$(bn_pmd_side "$pmd")
+	if [ "$side" = kif ]; then ns=$TB_NS_DP ifn=$TB_KIF; else ns=$TB_NS_SRV ifn=$TB_WSRV; fi
+	local mode=txonly
+	[ "$dir" = rx ] && mode=rxonly
+	if ! bn_testpmd_i "$log" "$pmd" -- --forward-mode="$mode" --port-topology=loop --txpkts=64; then
+		bn_tpcmd quit
+		tb_cleanup
+		echo "FAIL - - why=testpmd_start"
+		return
+	fi
+	if [ "$side" = kif ]; then
+		tb_wait_link "$ns" "$ifn" 10 >/dev/null 2>&1
+		ip -n "$ns" link set "$ifn" up
+	fi
+	local fl=
+	if [ "$dir" = rx ]; then
+		ip netns exec "$ns" "$BN_PKTFLOOD" -i "$ifn" -t $((BN_RATE_SECS + warm + 2)) \
+			>"$log.flood" 2>&1 &
+		fl=$!
+		TB_PIDS+=("$fl")
+	fi
+	bn_tpcmd start
+	sleep "$warm"
+	local c0 c1 t0 t1 s0 s1
+	c0=$(bn_ifstat "$ns" "$ifn" rx_packets)
+	s0=$(bn_tpstat "$log" "$dir")
+	t0=$(date +%s.%N)
+	sleep "$BN_RATE_SECS"
+	c1=$(bn_ifstat "$ns" "$ifn" rx_packets)
+	s1=$(bn_tpstat "$log" "$dir")
+	t1=$(date +%s.%N)
+	bn_tpcmd stop
+	sleep 0.2
+	local alive=1
+	bn_fwd_alive || alive=
+	bn_tpcmd quit
+	[ -n "$fl" ] && wait "$fl"
+	tb_cleanup
+	[ -n "$alive" ] || { echo "FAIL - - why=testpmd_died"; return; }
+	local tx=0
+	[ -n "$fl" ] && tx=$(grep -o 'pps=[0-9]*' "$log.flood" | cut -d= -f2)
+	# txonly: what the receiving kernel interface counted (the PMD's own
+	# Tx counter kept as dpdk_mpps); rxonly: what testpmd received.
+	"$BN_PY" - "$dir" "$c0" "$c1" "$s0" "$s1" "$t0" "$t1" "${tx:-0}" <<'EOF2'
+import sys
+d = sys.argv[1]
+c0, c1, s0, s1, t0, t1, tx = map(lambda x: float(x) if x not in ("", "nan") else float("nan"), sys.argv[2:])
+dt = t1 - t0
+dpdk = (s1 - s0) / dt / 1e6
+kern = (c1 - c0) / dt / 1e6
+if d == "tx":
+    v, extra = kern, "dpdk_mpps=%.4f" % dpdk
+else:
+    v, extra = dpdk, "sender_mpps=%.4f" % (tx / 1e6)
+ok = v == v and v > 0
+print("%s %.4f Mpps %s" % ("PASS" if ok else "FAIL", v if v == v else 0, extra)
+      + ("" if ok else " why=no_packets_counted"))
+EOF2
+}
+
+# Interactive testpmd fed through a FIFO: exact counters at known times
+# ("show port stats"), independent of the stats loop (which a signal storm,
+# e.g. net_tap's per-packet SIGIO, can starve).  Writer kept on fd 9.
+bn_testpmd_i() {
+	local log=$1 pmd i
+	shift
+	local fifo=$log.fifo
+	rm -f "$fifo"
+	mkfifo "$fifo" || return 1
+	local eal=(-l 0,1 --no-pci --no-huge -m 512 --file-prefix "$TB"
+		--log-level=lib.eal:warning)
+	local vd=() extra=()
+	while [ $# -gt 0 ] && [ "$1" != "--" ]; do
+		pmd=$1
+		shift
+		# shellcheck disable=SC2207
+		vd+=($(bn_vdev "$pmd"))
+	done
+	[ "${1:-}" = "--" ] && shift && extra=("$@")
+	echo "# testpmd ${eal[*]} ${vd[*]} -- -i ${extra[*]}" >"$log"
+	# Open read-write first: opening a FIFO that way never blocks, and the
+	# reader's open below then finds a writer.
+	exec 9<>"$fifo"
+	# Not tb_bg: a background job's stdin is /dev/null unless the command
+	# itself redirects it.
+	ip netns exec "$TB_NS_DP" stdbuf -oL "$BN_TESTPMD" "${eal[@]}" "${vd[@]}" -- -i \
+		--total-num-mbufs 32768 --no-mlockall "${extra[@]}" <"$fifo" >>"$log" 2>&1 &
+	BN_FWD_PID=$!
+	TB_PIDS+=("$BN_FWD_PID")
+	for ((i = 0; i < 200; i++)); do
+		grep -q "testpmd> " "$log" && return 0
+		kill -0 "$BN_FWD_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	bn_log "testpmd did not reach its prompt (log: $log)"
+	return 1
+}
+
+bn_tpcmd() { echo "$*" >&9 2>/dev/null; }
+
+# Ask for port 0's stats and print its RX (dir rx) or TX (dir tx) packets.
+bn_tpstat() {
+	local log=$1 dir=$2 n i key=RX-packets
+	[ "$dir" = tx ] && key=TX-packets
+	n=$(grep -c "NIC statistics for port" "$log")
+	bn_tpcmd "show port stats 0"
+	for ((i = 0; i < 50; i++)); do
+		[ "$(grep -c "NIC statistics for port" "$log")" -gt "$n" ] &&
+			grep -q "Throughput (since last show)" <(tail -n 12 "$log") && break
+		sleep 0.02
+	done
+	grep -o "$key: *[0-9]*" "$log" | grep -v '^$' | tail -1 | grep -o '[0-9]*$' || echo nan
+}

@@ -1,0 +1,401 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+#
+# One-command comparison of rtap against the anchors (issue 6).
+#
+#   bench/run.sh --quick --build BUILD     `make bench`  (< 5 min)
+#   bench/run.sh --full  --build BUILD     `make matrix` (< 45 min)
+#
+# Options:
+#   --out DIR        results directory (default bench/results/<UTC stamp>)
+#   --paths a,b,..   only these columns (veth,tap_afp,tap_afxdp,rtap_afp,
+#                    rtap_pkt,rtap_xdp,l2fk)
+#   --secs N         iperf3 duration (default 10)
+#   --rrul-secs N    flent rrul length (default 30 full, 10 quick)
+#   --publish        copy the rendered report and plots to bench/reports/latest
+#                    and append the key numbers to bench/reports/history.jsonl
+#   --no-profile     skip the perf record profiles (full mode takes them)
+#
+# Every path runs in its own netns testbed (devtools/testbed.sh) with a
+# fresh per-path prefix; DPDK runs with one polling lcore (-l 0,1: lcore 0
+# is testpmd's main lcore, which sleeps in the stats loop, lcore 1 polls).
+# Results: one JSON object per measurement in results.jsonl, rendered into
+# matrix.md / matrix.html / run.json by bench/render.py.
+set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/.." && pwd)
+
+mode=quick
+build=$top/build
+out=
+only=
+BN_SECS=10
+rrul_secs=
+publish=
+profile=1
+while [ $# -gt 0 ]; do
+	case $1 in
+	--quick) mode=quick ;;
+	--full) mode=full ;;
+	--build) build=$2; shift ;;
+	--out) out=$2; shift ;;
+	--paths) only=$2; shift ;;
+	--secs) BN_SECS=$2; shift ;;
+	--rrul-secs) rrul_secs=$2; shift ;;
+	--publish) publish=1 ;;
+	--no-profile) profile= ;;
+	-h | --help) sed -n '3,25p' "$0"; exit 0 ;;
+	*) echo "bench/run.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
+	esac
+	shift
+done
+
+[ "$(id -u)" -eq 0 ] || { echo "bench/run.sh: needs root (netns, veth, tap, XDP)" >&2; exit 1; }
+[ -d "$build" ] || { echo "bench/run.sh: build directory $build not found (make build)" >&2; exit 1; }
+build=$(cd "$build" && pwd)
+
+prefix=${RTAP_DEPS_PREFIX:-/opt/rtap-deps}
+BN_TESTPMD=$prefix/bin/dpdk-testpmd
+BN_PLUGIN=$build/drivers/net/rtap/librte_net_rtap.so
+BN_L2FK=$build/app/l2fwd-kernel/dpdk-l2fwd-kernel
+BN_PKTFLOOD=$build/bench/pktflood
+# flent and matplotlib come from Debian: use the system interpreter.
+BN_PY=/usr/bin/python3
+BN_RATE_SECS=6
+[ "$mode" = full ] && BN_RATE_SECS=10
+[ -n "$rrul_secs" ] || { [ "$mode" = full ] && rrul_secs=30 || rrul_secs=10; }
+
+missing=
+for t in "$BN_TESTPMD" "$BN_PKTFLOOD" "$BN_PY"; do
+	[ -x "$t" ] || missing+=" $t"
+done
+for t in iperf3 flent netperf netserver ethtool ping ss; do
+	command -v "$t" >/dev/null || missing+=" $t"
+done
+"$BN_PY" -c 'import matplotlib' 2>/dev/null || missing+=" python3-matplotlib"
+if [ -n "$missing" ]; then
+	echo "bench/run.sh: missing:$missing (make deps; ninja -C $build)" >&2
+	exit 1
+fi
+
+stamp=$(date -u +%Y%m%dT%H%M%SZ)
+BN_OUT=${out:-$here/results/$stamp}
+mkdir -p "$BN_OUT/logs" "$BN_OUT/plots"
+BN_OUT=$(cd "$BN_OUT" && pwd)
+: >"$BN_OUT/results.jsonl"
+
+# shellcheck source=devtools/testbed.sh
+. "$top/devtools/testbed.sh"
+# shellcheck source=bench/lib/bench.sh
+. "$here/lib/bench.sh"
+
+t_start=$(date +%s)
+{
+	echo "{"
+	echo "  \"stamp\": \"$stamp\","
+	echo "  \"mode\": \"$mode\","
+	echo "  \"git\": \"$(git -C "$top" rev-parse --short HEAD 2>/dev/null)$(git -C "$top" diff --quiet HEAD -- drivers app lib 2>/dev/null || echo -dirty)\","
+	echo "  \"kernel\": \"$(uname -r)\","
+	echo "  \"cpus\": $(nproc),"
+	echo "  \"loadavg_start\": \"$(cut -d' ' -f1-3 /proc/loadavg)\","
+	echo "  \"iperf_secs\": $BN_SECS,"
+	echo "  \"rrul_secs\": $rrul_secs,"
+	echo "  \"rate_secs\": $BN_RATE_SECS,"
+	echo "  \"eal\": \"-l 0,1 --no-pci --no-huge -m 512 (1 polling lcore)\""
+	echo "}"
+} >"$BN_OUT/meta.json"
+
+bn_log "rtap bench ($mode) -> $BN_OUT"
+bn_log "load average at start: $(cut -d' ' -f1-3 /proc/loadavg) (2 cores shared: numbers are noisy when others build)"
+bn_probe_rtap
+if [ -n "$BN_RTAP_OK" ]; then
+	bn_log "net_rtap: available ($BN_PLUGIN)"
+else
+	bn_log "net_rtap: $BN_RTAP_WHY -> its columns are n/a (not built)"
+fi
+[ -x "$BN_L2FK" ] || bn_log "l2fwd-kernel: $BN_L2FK not built -> column n/a"
+
+# ---------------------------------------------------------------- plan --
+all_paths="veth tap_afp tap_afxdp rtap_afp rtap_pkt rtap_xdp l2fk"
+if [ "$mode" = quick ]; then
+	paths="veth tap_afp rtap_afp rtap_pkt"
+	rate_pmds_tx="kernel net_tap rtap_tap"
+	rate_pmds_rx="kernel net_tap rtap_tap net_af_packet"
+else
+	paths=$all_paths
+	rate_pmds_tx="kernel net_tap rtap_tap net_af_packet net_af_xdp rtap_packet rtap_xdp"
+	rate_pmds_rx=$rate_pmds_tx
+fi
+if [ -n "$only" ]; then
+	sel=
+	for p in ${only//,/ }; do
+		case " $all_paths " in *" $p "*) sel+=" $p" ;;
+		*) echo "bench/run.sh: unknown path $p ($all_paths)" >&2; exit 2 ;; esac
+	done
+	paths=$sel
+fi
+
+# Offload settings per column.  veth: the kernel's defaults (all on);
+# l2fwd-kernel: whatever it detects ("auto", it has no knobs).
+path_offloads() {
+	case $1 in
+	veth) echo "-" ;;
+	l2fk) echo "auto" ;;
+	*)
+		if [ "$mode" = quick ]; then
+			case $1 in rtap_*) echo "tso" ;; *) echo "off" ;; esac
+		else
+			echo "off csum tso"
+		fi
+		;;
+	esac
+}
+
+# Rows per (column, offload).  The first offload of a column gets the
+# whole list; extra offload settings get the TCP rows only.
+rows_for() {
+	local p=$1 off=$2 first=$3
+	if [ "$mode" = quick ]; then
+		echo "tcp4_up_1 tcp4_down_1"
+	elif [ "$first" = 1 ]; then
+		echo "tcp4_up_1 tcp4_down_1 tcp4_up_4 tcp4_down_4 tcp6_up_1 tcp6_down_1 tcp6_up_4 tcp6_down_4 udp64_up udp64_down udpmtu_up udpmtu_down rrul"
+	else
+		echo "tcp4_up_1 tcp4_down_1 tcp4_up_4 tcp4_down_4"
+	fi
+}
+
+BN_STEP=0
+BN_TOTAL=0
+for p in $paths; do
+	first=1
+	for off in $(path_offloads "$p"); do
+		for r in $(rows_for "$p" "$off" "$first"); do BN_TOTAL=$((BN_TOTAL + 1)); done
+		first=0
+	done
+done
+for d in $rate_pmds_tx; do BN_TOTAL=$((BN_TOTAL + 1)); done
+for d in $rate_pmds_rx; do BN_TOTAL=$((BN_TOTAL + 1)); done
+[ "$mode" = quick ] && BN_TOTAL=$((BN_TOTAL + 2))	# short rrul: anchor + best rtap
+[ "$mode" = full ] && [ -n "$profile" ] && BN_TOTAL=$((BN_TOTAL + 2))
+
+iperf_args() {
+	case $1 in
+	tcp4_up_1) echo "" ;;
+	tcp4_down_1) echo "-R" ;;
+	tcp4_up_4) echo "-P 4" ;;
+	tcp4_down_4) echo "-P 4 -R" ;;
+	tcp6_up_1) echo "-6" ;;
+	tcp6_down_1) echo "-6 -R" ;;
+	tcp6_up_4) echo "-6 -P 4" ;;
+	tcp6_down_4) echo "-6 -P 4 -R" ;;
+	# 18-byte payload: 14 + 20 + 8 + 18 = 60 bytes, 64 on the wire.
+	udp64_up) echo "-u -b 0 -l 18" ;;
+	udp64_down) echo "-u -b 0 -l 18 -R" ;;
+	udpmtu_up) echo "-u -b 0 -l 1472" ;;
+	udpmtu_down) echo "-u -b 0 -l 1472 -R" ;;
+	esac
+}
+
+# Forwarded frames so far: what the kernel received from the DPDK side on
+# both ends (wire peer rx + kernel-facing port rx).
+fwd_frames() {
+	echo $(($(bn_ifstat "$TB_NS_SRV" "$TB_WSRV" rx_packets) + $(bn_ifstat "$TB_NS_DP" "$TB_KIF" rx_packets)))
+}
+
+# CPU cost of the forwarder during one iperf3 run: perf stat task-clock on
+# its PID (the VM has no PMU, so "instructions" is not supported here; see
+# doc/performance.md) divided by the frames it forwarded.
+cpu_sample() {
+	local f=$1 secs=$2 a b
+	sleep 2
+	a=$(fwd_frames)
+	perf stat -e task-clock -x, -p "$BN_FWD_PID" -o "$f" -- sleep "$secs" >/dev/null 2>&1
+	b=$(fwd_frames)
+	echo "$a $b $secs" >"$f.frames"
+}
+
+record_cpu() {
+	local p=$1 off=$2 f=$3 ms a b secs
+	ms=$(grep task-clock "$f" 2>/dev/null | cut -d, -f1)
+	read -r a b secs <"$f.frames" 2>/dev/null
+	if [ -z "$ms" ] || [ -z "$b" ] || [ "$b" -le "$a" ]; then
+		bn_rec cpu_tcp4_up "$p" "$off" FAIL - "ns/frame" why=no_perf_sample
+		return
+	fi
+	local v
+	v=$("$BN_PY" -c "import sys; ms,a,b,s=map(float,sys.argv[1:]); print('%.0f %.2f %.0f' % (ms*1e6/(b-a), ms/1e3/s, (b-a)/s))" "$ms" "$a" "$b" "$secs")
+	# shellcheck disable=SC2086
+	set -- $v
+	bn_rec cpu_tcp4_up "$p" "$off" PASS "$1" "ns CPU/frame" "cpus=$2" "frames_per_s=$3"
+}
+
+run_row() {
+	local p=$1 off=$2 r=$3 res
+	if ! bn_fwd_alive; then
+		bn_rec "$r" "$p" "$off" FAIL - - why=forwarder_died
+		return
+	fi
+	if [ "$r" = rrul ]; then
+		bn_step "$p [$off]: flent rrul ${rrul_secs}s"
+		res=$(bn_rrul "$rrul_secs" "$off")
+	else
+		bn_step "$p [$off]: $r (iperf3 $(iperf_args "$r") ${BN_SECS}s)"
+		local cpu_f= cpu_pid=
+		if [ "$r" = tcp4_up_1 ] && [ -n "$BN_FWD_PID" ] && { [ "$off" = off ] || [ "$off" = auto ] || [ "$mode" = quick ]; }; then
+			cpu_f=$BN_OUT/logs/$p-$off-cpu.perf
+			cpu_sample "$cpu_f" $((BN_SECS - 4)) &
+			cpu_pid=$!
+		fi
+		# shellcheck disable=SC2046
+		res=$(bn_iperf "$r-$off" "$off" $(iperf_args "$r"))
+		if [ -n "$cpu_pid" ]; then
+			wait "$cpu_pid"
+			record_cpu "$p" "$off" "$cpu_f"
+		fi
+	fi
+	bn_fwd_alive || res="FAIL - - why=forwarder_died_during_test"
+	# shellcheck disable=SC2086
+	bn_rec "$r" "$p" "$off" $res
+}
+
+# Mark every row of a column that cannot run.
+skip_path() {
+	local p=$1 why=$2 off r first=1
+	for off in $(path_offloads "$p"); do
+		for r in $(rows_for "$p" "$off" "$first"); do
+			BN_STEP=$((BN_STEP + 1))
+			bn_rec "$r" "$p" "$off" NA - - "why=$why"
+		done
+		first=0
+	done
+}
+
+# ------------------------------------------------------------- columns --
+for p in $paths; do
+	na=$(bn_path_na "$p")
+	if [ -n "$na" ]; then
+		bn_log "== $p: $na"
+		skip_path "$p" "$na"
+		continue
+	fi
+	first=1
+	for off in $(path_offloads "$p"); do
+		bn_log "== $p [offload $off]: bringing up testbed"
+		if ! bn_path_up "$p" "$off"; then
+			bn_log "$p [$off]: path did not come up (logs in $BN_OUT/logs)"
+			for r in $(rows_for "$p" "$off" "$first"); do
+				BN_STEP=$((BN_STEP + 1))
+				bn_rec "$r" "$p" "$off" FAIL - - why=path_did_not_come_up
+			done
+			bn_path_down
+			first=0
+			continue
+		fi
+		for r in $(rows_for "$p" "$off" "$first"); do
+			run_row "$p" "$off" "$r"
+		done
+		bn_path_down
+		first=0
+	done
+done
+
+# --------------------------------------------------------- 64-byte rates --
+for dir in tx rx; do
+	if [ $dir = tx ]; then list=$rate_pmds_tx; else list=$rate_pmds_rx; fi
+	for pmd in $list; do
+		if [ "$pmd" = kernel ]; then
+			test=${dir}64_kernel
+			desc="pktflood over a bare veth (kernel limit)"
+		else
+			test=${dir}64_$(bn_pmd_side "$pmd")
+			desc="testpmd $([ $dir = tx ] && echo txonly || echo rxonly) $pmd"
+		fi
+		bn_step "64-byte $dir: $desc (${BN_RATE_SECS}s)"
+		if [ "$pmd" != kernel ] && ! bn_pmd_available "$pmd"; then
+			bn_rec "$test" "pmd:$pmd" - NA - - "why=n/a (not built)"
+			continue
+		fi
+		res=$(bn_pmd_rate "$dir" "$pmd")
+		# shellcheck disable=SC2086
+		bn_rec "$test" "pmd:$pmd" - $res
+	done
+done
+
+# --------------------------------------------------- quick: short rrul --
+if [ "$mode" = quick ]; then
+	best=$("$BN_PY" - "$BN_OUT/results.jsonl" <<'EOF'
+import json, sys
+sums = {}
+for line in open(sys.argv[1]):
+    r = json.loads(line)
+    if r["path"].startswith("rtap_") and r["status"] == "PASS" and r["test"] in ("tcp4_up_1", "tcp4_down_1"):
+        k = (r["path"], r["offload"])
+        sums[k] = sums.get(k, 0) + r["value"]
+if sums:
+    (p, o), _ = max(sums.items(), key=lambda kv: kv[1])
+    print(p, o)
+EOF
+)
+	for po in "tap_afp off" "${best:-}"; do
+		# shellcheck disable=SC2086
+		set -- $po
+		if [ $# -lt 2 ]; then
+			BN_STEP=$((BN_STEP + 1))
+			bn_rec rrul rtap_pkt tso NA - - "why=no rtap path passed"
+			continue
+		fi
+		if ! bn_path_up "$1" "$2"; then
+			BN_STEP=$((BN_STEP + 1))
+			bn_rec rrul "$1" "$2" FAIL - - why=path_did_not_come_up
+			bn_path_down
+			continue
+		fi
+		run_row "$1" "$2" rrul
+		bn_path_down
+	done
+fi
+
+# ------------------------------------------------------------ profiles --
+# What limits the anchor vs net_rtap: perf record (cpu-clock: no PMU in
+# this VM) of the forwarder during a TCP upload; top symbols kept.
+if [ "$mode" = full ] && [ -n "$profile" ]; then
+	for po in "tap_afp off" "rtap_pkt tso"; do
+		# shellcheck disable=SC2086
+		set -- $po
+		bn_step "profile $1 [$2]: perf record -g during iperf3 up"
+		if [ -n "$(bn_path_na "$1")" ]; then
+			echo "n/a (not built)" >"$BN_OUT/profile-$1.txt"
+			continue
+		fi
+		if bn_path_up "$1" "$2"; then
+			tb_bg "$TB_NS_SRV" iperf3 -s -1 >/dev/null 2>&1
+			sleep 0.3
+			ip netns exec "$TB_NS_DP" iperf3 -c "$TB_ADDR4_SRV" -t 8 >/dev/null 2>&1 &
+			ipf=$!
+			sleep 1
+			perf record -e cpu-clock -g -p "$BN_FWD_PID" -o "$BN_OUT/logs/perf-$1.data" -- sleep 5 >/dev/null 2>&1
+			wait "$ipf"
+			perf report -i "$BN_OUT/logs/perf-$1.data" --no-children --percent-limit 1.5 \
+				--stdio -g none --sort dso,symbol 2>/dev/null |
+				grep -v '^#' | grep -v '^$' | head -25 >"$BN_OUT/profile-$1.txt"
+		else
+			echo "path did not come up" >"$BN_OUT/profile-$1.txt"
+		fi
+		bn_path_down
+	done
+fi
+
+t_end=$(date +%s)
+bn_log "measurements done in $((t_end - t_start)) s; rendering"
+"$BN_PY" "$here/render.py" "$BN_OUT" --elapsed $((t_end - t_start)) || exit 1
+if [ -n "$publish" ]; then
+	rep=$here/reports/latest
+	rm -rf "$rep"
+	mkdir -p "$rep/plots"
+	cp "$BN_OUT"/matrix.md "$BN_OUT"/matrix.html "$BN_OUT"/run.json "$rep/"
+	cp "$BN_OUT"/profile-*.txt "$rep/" 2>/dev/null
+	cp "$BN_OUT"/plots/*.png "$rep/plots/" 2>/dev/null
+	"$BN_PY" "$here/render.py" "$BN_OUT" --history "$here/reports/history.jsonl"
+	bn_log "published to $rep"
+fi
+bn_log "report: $BN_OUT/matrix.md and matrix.html"

@@ -34,14 +34,16 @@ flow_key_ports(const struct rte_mbuf *m, uint32_t off, uint8_t l4,
 	       struct flow_key *k)
 {
 	uint32_t buf;
-	const uint32_t *p;
+	const void *p;
 
 	if (l4 != IPPROTO_TCP && l4 != IPPROTO_UDP && l4 != IPPROTO_SCTP &&
 	    l4 != IPPROTO_UDPLITE)
 		return;
 	p = rte_pktmbuf_read(m, off, sizeof(buf), &buf);
-	if (p != NULL)
-		k->ports = *p; /* both ports, network order, as one word */
+	if (p != NULL) /* both ports, network order, as one word; the
+			* header may be unaligned
+			*/
+		memcpy(&k->ports, p, sizeof(k->ports));
 }
 
 uint32_t

@@ -1,0 +1,577 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * io_uring datapath shared by the fd based backends (TAP, AF_PACKET).
+ *
+ * Rx: every slot keeps one IORING_OP_READV posted: iov[0] is the slot's
+ * virtio_net_hdr, iov[1..maxseg] the data rooms of maxseg mbufs, enough
+ * for the largest frame the queue can get (MTU, or 64 KB with LRO).
+ * rx_burst only harvests CQEs: the segments a frame used are chained and
+ * delivered, replaced from the mempool, and the read is re-posted; the
+ * unused tail mbufs stay in the slot, so a 64-byte frame costs one mbuf
+ * allocation whatever maxseg is.  All re-posts of a burst go to the kernel
+ * with one io_uring_enter.  (A provided-buffer ring with multishot read
+ * would need a copy into mbufs for every frame; readv into mbufs is
+ * zero-copy on our side and keeps chains for GSO frames.)
+ *
+ * Tx: one IORING_OP_WRITEV per frame (header + one iovec per segment),
+ * the whole burst submitted with one io_uring_enter.  tun's write path is
+ * synchronous, so completions are normally ready when submit returns;
+ * they are reaped before and after each submit and free the mbufs.
+ *
+ * Rings use COOP_TASKRUN|TASKRUN_FLAG (no IPI to the polling lcore;
+ * the flag tells us when an enter is needed) but not SINGLE_ISSUER /
+ * DEFER_TASKRUN: dev_stop runs on another thread than the poller and must
+ * cancel and drain posted reads before their mbufs go back to the pool,
+ * which a single-issuer ring refuses (-EEXIST) from any other thread.
+ */
+
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/eventfd.h>
+
+#include <ethdev_driver.h>
+#include <rte_malloc.h>
+
+#include "rtap.h"
+#include "rtap_vnet.h"
+
+#define RTAP_RX_CQE_BATCH 64
+#define RTAP_STOP_WAIT_MS 2000
+
+static unsigned int rtap_ring_flags = UINT32_MAX;	/* learnt once */
+
+static int
+rtap_ring_init(struct io_uring *ring, unsigned int entries, int fd)
+{
+	struct io_uring_params prm;
+	unsigned int want[] = {
+		IORING_SETUP_COOP_TASKRUN | IORING_SETUP_TASKRUN_FLAG |
+			IORING_SETUP_SUBMIT_ALL,
+		IORING_SETUP_SUBMIT_ALL,
+		0,
+	};
+	unsigned int i;
+	int ret = -EINVAL;
+
+	for (i = 0; i < RTE_DIM(want); i++) {
+		if (rtap_ring_flags != UINT32_MAX && want[i] != rtap_ring_flags)
+			continue;
+		memset(&prm, 0, sizeof(prm));
+		prm.flags = want[i] | IORING_SETUP_CQSIZE;
+		prm.cq_entries = entries * 2;
+		ret = io_uring_queue_init_params(entries, ring, &prm);
+		if (ret == 0) {
+			rtap_ring_flags = want[i];
+			break;
+		}
+		if (ret != -EINVAL)
+			break;
+	}
+	if (ret < 0) {
+		RTAP_LOG(ERR, "io_uring_queue_init(%u): %s", entries,
+			 strerror(-ret));
+		return ret;
+	}
+	ret = io_uring_register_files(ring, &fd, 1);
+	if (ret < 0) {
+		RTAP_LOG(ERR, "io_uring_register_files: %s", strerror(-ret));
+		io_uring_queue_exit(ring);
+		return ret;
+	}
+	/* Saves an fdget per enter; optional (5.18+). */
+	(void)io_uring_register_ring_fd(ring);
+	return 0;
+}
+
+void
+rtap_size_bucket(uint64_t *b, uint32_t len)
+{
+	if (len <= 64)
+		b[RTAP_SZ_64]++;
+	else if (len <= 127)
+		b[RTAP_SZ_65_127]++;
+	else if (len <= 255)
+		b[RTAP_SZ_128_255]++;
+	else if (len <= 511)
+		b[RTAP_SZ_256_511]++;
+	else if (len <= 1023)
+		b[RTAP_SZ_512_1023]++;
+	else if (len <= 1518)
+		b[RTAP_SZ_1024_1518]++;
+	else
+		b[RTAP_SZ_1519_MAX]++;
+}
+
+uint16_t
+rtap_burst_none(void *queue __rte_unused, struct rte_mbuf **pkts __rte_unused,
+		uint16_t n __rte_unused)
+{
+	return 0;
+}
+
+/* ---------------------------------------------------------------- Rx */
+
+static inline void
+rtap_rx_slot_iov(struct rtap_rxq *q, struct rtap_rx_slot *s, uint16_t from,
+		 uint16_t to)
+{
+	uint16_t j;
+
+	for (j = from; j < to; j++) {
+		s->iov[1 + j].iov_base = rte_pktmbuf_mtod(s->m[j], void *);
+		s->iov[1 + j].iov_len = q->seg_room;
+	}
+}
+
+static inline int
+rtap_rx_post(struct rtap_rxq *q, uint16_t idx)
+{
+	struct rtap_rx_slot *s = &q->slots[idx];
+	struct io_uring_sqe *sqe;
+
+	sqe = io_uring_get_sqe(&q->ring);
+	if (unlikely(sqe == NULL))
+		return -EBUSY;	/* cannot happen: SQ >= nb_slots + 1 */
+	io_uring_prep_readv(sqe, 0, s->iov, 1 + q->maxseg, 0);
+	sqe->flags |= IOSQE_FIXED_FILE;
+	io_uring_sqe_set_data64(sqe, idx);
+	s->posted = 1;
+	q->in_flight++;
+	return 0;
+}
+
+int
+rtap_rxq_start(struct rtap_rxq *q, int fd, int want_intr)
+{
+	uint16_t i;
+	int ret;
+
+	q->fd = fd;
+	q->efd = -1;
+	q->c.dead = 0;
+	q->in_flight = 0;
+	ret = rtap_ring_init(&q->ring, q->nb_slots + 1, fd);
+	if (ret < 0)
+		return ret;
+	q->ring_ok = 1;
+	for (i = 0; i < q->nb_slots; i++) {
+		struct rtap_rx_slot *s = &q->slots[i];
+
+		s->m = &q->mbufs[(size_t)i * q->maxseg];
+		s->iov = &q->iovs[(size_t)i * (1 + q->maxseg)];
+		s->iov[0].iov_base = &s->hdr;
+		s->iov[0].iov_len = RTAP_VNET_HDR_LEN;
+		s->posted = 0;
+		if (rte_pktmbuf_alloc_bulk(q->mp, s->m, q->maxseg) != 0) {
+			RTAP_LOG(ERR, "rxq %u: mempool %s cannot fill %u reads of %u mbufs",
+				 q->c.qid, q->mp->name, q->nb_slots, q->maxseg);
+			q->nb_slots = i;	/* free what we have */
+			rtap_rxq_stop(q);
+			return -ENOMEM;
+		}
+		rtap_rx_slot_iov(q, s, 0, q->maxseg);
+	}
+	if (want_intr) {
+		q->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+		if (q->efd < 0 || io_uring_register_eventfd(&q->ring, q->efd) < 0) {
+			ret = q->efd < 0 ? -errno : -EINVAL;
+			RTAP_LOG(ERR, "rxq %u: Rx interrupt eventfd: %s",
+				 q->c.qid, strerror(-ret));
+			rtap_rxq_stop(q);
+			return ret;
+		}
+	}
+	for (i = 0; i < q->nb_slots; i++)
+		rtap_rx_post(q, i);
+	ret = io_uring_submit(&q->ring);
+	if (ret < 0) {
+		RTAP_LOG(ERR, "rxq %u: io_uring_submit: %s", q->c.qid,
+			 strerror(-ret));
+		rtap_rxq_stop(q);
+		return ret;
+	}
+	return 0;
+}
+
+/*
+ * Cancel every posted read and wait for its CQE before the mbufs go back
+ * to the pool: the kernel may be copying into them until then.
+ */
+void
+rtap_rxq_stop(struct rtap_rxq *q)
+{
+	struct io_uring_cqe *cqe;
+	struct __kernel_timespec ts = { .tv_nsec = 100 * 1000 * 1000 };
+	unsigned int waited = 0;
+	uint16_t i;
+
+	if (q->ring_ok && q->in_flight > 0) {
+		struct io_uring_sqe *sqe = io_uring_get_sqe(&q->ring);
+
+		if (sqe != NULL) {
+			io_uring_prep_cancel64(sqe, 0, IORING_ASYNC_CANCEL_ANY);
+			io_uring_sqe_set_data64(sqe, UINT64_MAX);
+			io_uring_submit(&q->ring);
+		}
+		while (q->in_flight > 0 && waited < RTAP_STOP_WAIT_MS) {
+			int ret = io_uring_wait_cqe_timeout(&q->ring, &cqe, &ts);
+
+			if (ret == -ETIME || ret == -EINTR) {
+				waited += 100;
+				continue;
+			}
+			if (ret < 0)
+				break;
+			if (cqe->user_data < q->nb_slots &&
+			    q->slots[cqe->user_data].posted) {
+				q->slots[cqe->user_data].posted = 0;
+				q->in_flight--;
+			}
+			io_uring_cqe_seen(&q->ring, cqe);
+		}
+	}
+	for (i = 0; i < q->nb_slots; i++) {
+		struct rtap_rx_slot *s = &q->slots[i];
+		uint16_t j;
+
+		if (s->m == NULL)
+			continue;
+		if (s->posted) {
+			/* Never hand the pool a buffer the kernel may
+			 * still write: leak it and say so. */
+			RTAP_LOG(ERR, "rxq %u: read %u not cancelled, leaking %u mbufs",
+				 q->c.qid, i, q->maxseg);
+			continue;
+		}
+		for (j = 0; j < q->maxseg; j++) {
+			rte_pktmbuf_free(s->m[j]);
+			s->m[j] = NULL;
+		}
+	}
+	if (q->ring_ok)
+		io_uring_queue_exit(&q->ring);
+	q->ring_ok = 0;
+	if (q->efd >= 0)
+		close(q->efd);
+	q->efd = -1;
+	q->in_flight = 0;
+}
+
+/* Put the segments of a dropped chain back into the slot, reset. */
+static inline void
+rtap_rx_recycle(struct rtap_rx_slot *s, uint16_t nseg)
+{
+	uint16_t j;
+
+	for (j = 0; j < nseg; j++)
+		rte_pktmbuf_reset(s->m[j]);
+}
+
+static inline int
+rtap_rx_fatal(int res)
+{
+	/* The queue or the device behind the fd is gone (tun: -EBADFD
+	 * after unregister, -EIO/-ENODEV from other backends). */
+	return res == -EBADFD || res == -EBADF || res == -ENODEV ||
+	       res == -ENXIO || res == -EIO;
+}
+
+uint16_t
+rtap_rx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
+{
+	struct rtap_rxq *q = queue;
+	struct io_uring_cqe *cqes[RTAP_RX_CQE_BATCH];
+	struct rtap_priv *p = q->c.priv;
+	unsigned int n, i;
+	uint16_t nb_rx = 0, reposts = 0;
+	uint64_t bytes = 0;
+
+	if (unlikely(!q->c.started || q->c.dead || !q->ring_ok ||
+		     rtap_load_relaxed(&p->gone)))
+		return 0;
+	n = io_uring_peek_batch_cqe(&q->ring, cqes,
+				    RTE_MIN(nb_pkts, RTAP_RX_CQE_BATCH));
+	for (i = 0; i < n; i++) {
+		uint64_t idx = cqes[i]->user_data;
+		int res = cqes[i]->res;
+		struct rtap_rx_slot *s;
+		struct rtap_vnet_rx_info info;
+		struct rte_mbuf *head, *prev;
+		uint32_t len, left;
+		uint16_t nseg, j;
+
+		if (unlikely(idx >= q->nb_slots || !q->slots[idx].posted))
+			continue;	/* cancel CQE or stale */
+		s = &q->slots[idx];
+		s->posted = 0;
+		q->in_flight--;
+		if (unlikely(res < 0)) {
+			q->xs.read_err++;
+			q->c.errors++;
+			if (rtap_rx_fatal(res)) {
+				if (!q->c.dead)
+					RTAP_LOG(ERR, "%s rxq %u: read failed: %s; queue stopped",
+						 p->ifname, q->c.qid,
+						 strerror(-res));
+				q->c.dead = 1;
+				continue;
+			}
+			goto repost;
+		}
+		len = (uint32_t)res;
+		if (unlikely(len < RTAP_VNET_HDR_LEN + RTE_ETHER_HDR_LEN ||
+			     len - RTAP_VNET_HDR_LEN >
+			     (uint32_t)q->maxseg * q->seg_room)) {
+			q->xs.bad_len++;
+			q->c.errors++;
+			goto repost;
+		}
+		len -= RTAP_VNET_HDR_LEN;
+		nseg = (uint16_t)((len + q->seg_room - 1) / q->seg_room);
+		head = s->m[0];
+		prev = NULL;
+		left = len;
+		for (j = 0; j < nseg; j++) {
+			struct rte_mbuf *m = s->m[j];
+
+			m->data_len = (uint16_t)RTE_MIN(left, q->seg_room);
+			left -= m->data_len;
+			m->next = NULL;
+			if (prev != NULL)
+				prev->next = m;
+			prev = m;
+		}
+		head->pkt_len = len;
+		head->nb_segs = nseg;
+		head->port = q->c.port_id;
+		if (unlikely(rtap_vnet_rx_decode(&s->hdr, head, &info) !=
+			     RTAP_VNET_OK)) {
+			q->xs.bad_vnet++;
+			q->c.errors++;
+			rtap_rx_recycle(s, nseg);
+			goto repost;
+		}
+		if (unlikely(rte_pktmbuf_alloc_bulk(q->mp, s->m, nseg) != 0)) {
+			/* Keep the ring full: drop this frame, reuse. */
+			struct rte_mbuf *m = head;
+
+			for (j = 0; j < nseg; j++) {
+				s->m[j] = m;
+				m = m->next;
+			}
+			rtap_rx_recycle(s, nseg);
+			q->xs.alloc_fail++;
+			q->c.dropped++;
+			p->dev->data->rx_mbuf_alloc_failed++;
+			goto repost;
+		}
+		rtap_rx_slot_iov(q, s, 0, nseg);
+		switch (info.csum) {
+		case RTAP_VNET_CSUM_GOOD:
+			q->xs.csum_good++;
+			break;
+		case RTAP_VNET_CSUM_PARTIAL:
+			q->xs.csum_partial++;
+			break;
+		default:
+			q->xs.csum_none++;
+			break;
+		}
+		if (info.gso) {
+			q->xs.lro++;
+			q->xs.lro_ecn += info.ecn;
+		}
+		if (nseg > 1)
+			q->xs.multiseg++;
+		rtap_size_bucket(q->xs.size, len);
+		bytes += len;
+		pkts[nb_rx++] = head;
+repost:
+		rtap_rx_post(q, (uint16_t)idx);
+		reposts++;
+	}
+	io_uring_cq_advance(&q->ring, n);
+	if (reposts > 0 || io_uring_cq_has_overflow(&q->ring)) {
+		int ret = io_uring_submit(&q->ring);
+
+		if (unlikely(ret < 0 && ret != -EAGAIN && ret != -EBUSY &&
+			     ret != -EINTR))
+			q->xs.submit_err++;
+	}
+	q->c.pkts += nb_rx;
+	q->c.bytes += bytes;
+	return nb_rx;
+}
+
+/* ---------------------------------------------------------------- Tx */
+
+int
+rtap_txq_start(struct rtap_txq *q, int fd)
+{
+	uint16_t i;
+	int ret;
+
+	q->fd = fd;
+	q->c.dead = 0;
+	ret = rtap_ring_init(&q->ring, q->nb_desc, fd);
+	if (ret < 0)
+		return ret;
+	q->ring_ok = 1;
+	q->nb_free = q->nb_desc;
+	for (i = 0; i < q->nb_desc; i++) {
+		q->free_idx[i] = (uint16_t)(q->nb_desc - 1 - i);
+		q->slots[i].m = NULL;
+	}
+	return 0;
+}
+
+static inline void
+rtap_tx_complete(struct rtap_txq *q, struct rtap_tx_slot *s, int res)
+{
+	struct rte_mbuf *m = s->m;
+
+	if (unlikely(res < 0)) {
+		q->xs.write_err++;
+		q->c.errors++;
+		if (rtap_rx_fatal(res))
+			q->c.dead = 1;
+	} else if (unlikely((uint32_t)res != s->len)) {
+		q->xs.short_write++;
+		q->c.errors++;
+	} else {
+		q->c.pkts++;
+		q->c.bytes += m->pkt_len;
+		rtap_size_bucket(q->xs.size, m->pkt_len);
+		q->xs.tso += s->tso;
+		q->xs.multiseg += m->nb_segs > 1;
+		q->xs.csum_offload +=
+			!!(s->hdr.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM);
+	}
+	rte_pktmbuf_free(m);
+	s->m = NULL;
+}
+
+static inline void
+rtap_tx_reap(struct rtap_txq *q)
+{
+	struct io_uring_cqe *cqes[64];
+	unsigned int n, i;
+
+	do {
+		n = io_uring_peek_batch_cqe(&q->ring, cqes, RTE_DIM(cqes));
+		for (i = 0; i < n; i++) {
+			uint64_t idx = cqes[i]->user_data;
+
+			if (unlikely(idx >= q->nb_desc ||
+				     q->slots[idx].m == NULL))
+				continue;
+			rtap_tx_complete(q, &q->slots[idx], cqes[i]->res);
+			q->free_idx[q->nb_free++] = (uint16_t)idx;
+		}
+		io_uring_cq_advance(&q->ring, n);
+	} while (n == RTE_DIM(cqes));
+}
+
+void
+rtap_txq_stop(struct rtap_txq *q)
+{
+	struct __kernel_timespec ts = { .tv_nsec = 100 * 1000 * 1000 };
+	unsigned int waited = 0;
+	uint16_t i;
+
+	if (!q->ring_ok)
+		return;
+	io_uring_submit(&q->ring);
+	while (q->nb_free < q->nb_desc && waited < RTAP_STOP_WAIT_MS) {
+		struct io_uring_cqe *cqe;
+		int ret = io_uring_wait_cqe_timeout(&q->ring, &cqe, &ts);
+
+		if (ret == -ETIME || ret == -EINTR) {
+			waited += 100;
+			continue;
+		}
+		if (ret < 0)
+			break;
+		rtap_tx_reap(q);
+	}
+	for (i = 0; i < q->nb_desc; i++) {
+		if (q->slots[i].m != NULL) {
+			RTAP_LOG(ERR, "txq %u: write %u never completed, leaking its mbuf",
+				 q->c.qid, i);
+			q->slots[i].m = NULL;
+		}
+	}
+	io_uring_queue_exit(&q->ring);
+	q->ring_ok = 0;
+}
+
+uint16_t
+rtap_tx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
+{
+	struct rtap_txq *q = queue;
+	struct rtap_priv *p = q->c.priv;
+	uint16_t i, queued = 0;
+
+	if (unlikely(!q->c.started || !q->ring_ok))
+		return 0;
+	rtap_tx_reap(q);
+	if (unlikely(q->c.dead || rtap_load_relaxed(&p->gone))) {
+		q->xs.link_down += nb_pkts;
+		return 0;
+	}
+	for (i = 0; i < nb_pkts; i++) {
+		struct rte_mbuf *m = pkts[i], *seg;
+		struct rtap_tx_slot *s;
+		struct io_uring_sqe *sqe;
+		struct iovec *iov;
+		uint16_t idx, k;
+
+		if (unlikely(q->nb_free == 0 ||
+			     io_uring_sq_space_left(&q->ring) == 0)) {
+			q->xs.ring_full++;
+			break;
+		}
+		idx = q->free_idx[q->nb_free - 1];
+		s = &q->slots[idx];
+		if (unlikely(m->nb_segs > RTAP_MAX_TX_SEGS)) {
+			q->xs.too_many_segs++;
+			q->c.errors++;
+			rte_pktmbuf_free(m);
+			continue;
+		}
+		if (unlikely(rtap_vnet_tx_encode(m, &s->hdr, p->vnet_peer) !=
+			     RTAP_VNET_OK)) {
+			q->xs.bad_offload++;
+			q->c.errors++;
+			rte_pktmbuf_free(m);
+			continue;
+		}
+		iov = &q->iovs[(size_t)idx * (1 + RTAP_MAX_TX_SEGS)];
+		iov[0].iov_base = &s->hdr;
+		iov[0].iov_len = RTAP_VNET_HDR_LEN;
+		for (seg = m, k = 1; seg != NULL; seg = seg->next, k++) {
+			iov[k].iov_base = rte_pktmbuf_mtod(seg, void *);
+			iov[k].iov_len = seg->data_len;
+		}
+		sqe = io_uring_get_sqe(&q->ring);
+		io_uring_prep_writev(sqe, 0, iov, k, 0);
+		sqe->flags |= IOSQE_FIXED_FILE;
+		io_uring_sqe_set_data64(sqe, idx);
+		q->nb_free--;
+		s->m = m;
+		s->len = RTAP_VNET_HDR_LEN + m->pkt_len;
+		s->tso = s->hdr.gso_type != VIRTIO_NET_HDR_GSO_NONE;
+		queued++;
+	}
+	if (queued > 0) {
+		int ret = io_uring_submit(&q->ring);
+
+		/* SQEs not taken stay queued and go with the next enter. */
+		if (unlikely(ret < 0 && ret != -EAGAIN && ret != -EBUSY &&
+			     ret != -EINTR))
+			q->xs.submit_err++;
+		rtap_tx_reap(q);
+	}
+	return i;
+}

@@ -210,13 +210,12 @@ handle_features(struct rtap_nlmon *nl, struct rtap_nlmon_features *ev,
 {
 	struct nlmon_if *e = if_get(nl, ev->ifindex);
 	bool diff = false;
-	unsigned int i;
 
 	if (e == NULL)
 		return -ENOMEM;
 	ev->resync = nl->in_resync;
 	if (e->have_feat) {
-		for (i = 0; i < RTAP_NLMON_FEAT_WORDS; i++) {
+		for (unsigned int i = 0; i < RTAP_NLMON_FEAT_WORDS; i++) {
 			ev->changed[i] = ev->active[i] ^ e->feat.active[i];
 			if (ev->changed[i] != 0 ||
 			    ev->wanted[i] != e->feat.wanted[i] ||
@@ -267,7 +266,7 @@ features_reply_cb(const struct nlmsghdr *nlh, void *data)
 static int
 fetch_features(struct rtap_nlmon *nl, int ifindex)
 {
-	char buf[256];
+	char buf[256] = { 0 };
 	struct feat_dump_ctx c = { .nl = nl, .quiet = true };
 	struct nlmsghdr *nlh = nlmon_features_get_req(buf, nl->ids.family,
 						       ifindex);
@@ -395,7 +394,7 @@ link_reply_cb(const struct nlmsghdr *nlh, void *data)
 static int
 dump_links(struct rtap_nlmon *nl, bool quiet, int *events)
 {
-	char buf[128];
+	char buf[128] = { 0 };
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
 	struct link_dump_ctx c = { .nl = nl, .quiet = quiet };
 	struct ifinfomsg *ifi;
@@ -415,7 +414,7 @@ dump_links(struct rtap_nlmon *nl, bool quiet, int *events)
 static int
 dump_features(struct rtap_nlmon *nl, bool quiet, int *events)
 {
-	char buf[256];
+	char buf[256] = { 0 };
 	struct feat_dump_ctx c = { .nl = nl, .quiet = quiet };
 	struct nlmsghdr *nlh;
 	int ret;
@@ -446,8 +445,13 @@ snapshot(struct rtap_nlmon *nl, bool quiet)
 		for (i = 0; i < nl->n_ifs; ) {
 			struct nlmon_if *e = &nl->ifs[i];
 
-			if (e->seen || !e->have_link) {
+			if (e->seen) {
 				i++;
+				continue;
+			}
+			if (!e->have_link) {
+				/* features-only leftover of a vanished link */
+				if_remove(nl, e);
 				continue;
 			}
 			ev = e->link;

@@ -80,7 +80,7 @@ family_cb(const struct nlmsghdr *nlh, void *data)
 int
 nlmon_ethtool_resolve(struct mnl_socket *s, struct nlmon_genl_ids *ids)
 {
-	char buf[256];
+	char buf[256] = { 0 };
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
 	struct genlmsghdr *g;
 
@@ -114,6 +114,8 @@ parse_verbose_bit(const struct nlattr *bitnest, uint64_t *bits,
 	bool have_idx = false, value = false;
 	uint32_t idx = 0;
 
+	if (!nlmon_nest_complete(bitnest))
+		return -EBADMSG;
 	mnl_attr_for_each_nested(a, bitnest) {
 		switch (mnl_attr_get_type(a)) {
 		case ETHTOOL_A_BITSET_BIT_INDEX:
@@ -159,6 +161,9 @@ nlmon_parse_bitset(const struct nlattr *nest, uint64_t *bits,
 	int ret;
 
 	memset(bits, 0, nwords * sizeof(*bits));
+	*nbits = 0;
+	if (!nlmon_nest_complete(nest))
+		return -EBADMSG;
 	mnl_attr_for_each_nested(a, nest) {
 		switch (mnl_attr_get_type(a)) {
 		case ETHTOOL_A_BITSET_NOMASK:
@@ -205,6 +210,8 @@ nlmon_parse_bitset(const struct nlattr *nest, uint64_t *bits,
 	}
 	if (list == NULL)
 		return 0;	/* verbose form of an empty set */
+	if (!nlmon_nest_complete(list))
+		return -EBADMSG;
 	mnl_attr_for_each_nested(b, list) {
 		if (mnl_attr_get_type(b) != ETHTOOL_A_BITSET_BITS_BIT)
 			continue;
@@ -222,6 +229,8 @@ header_ifindex(const struct nlattr *hdr, int *ifindex, char *ifname)
 {
 	const struct nlattr *a;
 
+	if (!nlmon_nest_complete(hdr))
+		return -EBADMSG;
 	mnl_attr_for_each_nested(a, hdr) {
 		switch (mnl_attr_get_type(a)) {
 		case ETHTOOL_A_HEADER_DEV_INDEX:
@@ -231,9 +240,9 @@ header_ifindex(const struct nlattr *hdr, int *ifindex, char *ifname)
 			break;
 		case ETHTOOL_A_HEADER_DEV_NAME:
 			if (mnl_attr_validate(a, MNL_TYPE_NUL_STRING) < 0 ||
-			    mnl_attr_get_payload_len(a) > IF_NAMESIZE)
+			    mnl_attr_get_payload_len(a) > RTAP_NLMON_IFNAMSIZ)
 				return -EBADMSG;
-			strncpy(ifname, mnl_attr_get_str(a), IF_NAMESIZE - 1);
+			strncpy(ifname, mnl_attr_get_str(a), RTAP_NLMON_IFNAMSIZ - 1);
 			break;
 		default:
 			break;
@@ -254,11 +263,8 @@ nlmon_parse_features(const struct nlmsghdr *nlh,
 	int ret;
 
 	memset(out, 0, sizeof(*out));
-	if (nlh->nlmsg_len < mnl_nlmsg_size(GENL_HDRLEN))
+	if (!nlmon_attrs_complete(nlh, GENL_HDRLEN))
 		return -EBADMSG;
-	/* mnl_attr_for_each stops at the first attribute whose length does
-	 * not fit (mnl_attr_ok); a truncated tail is caught by the header
-	 * and size checks below. */
 	mnl_attr_for_each(a, nlh, GENL_HDRLEN) {
 		switch (mnl_attr_get_type(a)) {
 		case ETHTOOL_A_FEATURES_HEADER:
@@ -388,7 +394,7 @@ int
 nlmon_fetch_feat_names(struct mnl_socket *s, uint16_t family,
 		       struct nlmon_feat_names *names)
 {
-	char buf[256];
+	char buf[256] = { 0 };
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
 	struct genlmsghdr *g;
 	struct nlattr *sets, *set;

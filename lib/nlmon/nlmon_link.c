@@ -8,13 +8,43 @@
 
 #include <errno.h>
 #include <string.h>
-#include <net/if.h>
 #include <linux/if.h>
 #include <linux/if_addr.h>
 #include <linux/if_link.h>
 #include <linux/rtnetlink.h>
 
 #include "nlmon_priv.h"
+
+/* Walk by hand: libmnl's iterators stop silently at a bad attribute, and
+ * the last attribute may lack trailing padding. */
+static bool
+attrs_fill(const char *p, const char *end)
+{
+	while (p + sizeof(struct nlattr) <= end) {
+		const struct nlattr *a = (const struct nlattr *)p;
+
+		if (a->nla_len < sizeof(*a) || p + a->nla_len > end)
+			return false;
+		p += MNL_ALIGN(a->nla_len);
+	}
+	return p >= end;
+}
+
+bool
+nlmon_attrs_complete(const struct nlmsghdr *nlh, size_t off)
+{
+	if (nlh->nlmsg_len < mnl_nlmsg_size(off))
+		return false;
+	return attrs_fill((const char *)mnl_nlmsg_get_payload(nlh) + MNL_ALIGN(off),
+			  (const char *)nlh + nlh->nlmsg_len);
+}
+
+bool
+nlmon_nest_complete(const struct nlattr *nest)
+{
+	return attrs_fill((const char *)mnl_attr_get_payload(nest),
+			  (const char *)nest + nest->nla_len);
+}
 
 static int
 link_attr_cb(const struct nlattr *a, void *data)
@@ -25,7 +55,7 @@ link_attr_cb(const struct nlattr *a, void *data)
 	switch (type) {
 	case IFLA_IFNAME:
 		if (mnl_attr_validate(a, MNL_TYPE_NUL_STRING) < 0 ||
-		    mnl_attr_get_payload_len(a) > IF_NAMESIZE)
+		    mnl_attr_get_payload_len(a) > RTAP_NLMON_IFNAMSIZ)
 			return MNL_CB_ERROR;
 		break;
 	case IFLA_MTU:
@@ -60,7 +90,8 @@ nlmon_parse_link(const struct nlmsghdr *nlh, struct rtap_nlmon_link *out)
 	ifi = mnl_nlmsg_get_payload(nlh);
 	if (ifi->ifi_index <= 0)
 		return -EBADMSG;
-	if (mnl_attr_parse(nlh, sizeof(*ifi), link_attr_cb, tb) != MNL_CB_OK)
+	if (!nlmon_attrs_complete(nlh, sizeof(*ifi)) ||
+	    mnl_attr_parse(nlh, sizeof(*ifi), link_attr_cb, tb) != MNL_CB_OK)
 		return -EBADMSG;
 
 	out->ifindex = ifi->ifi_index;
@@ -129,7 +160,8 @@ nlmon_parse_addr(const struct nlmsghdr *nlh, struct rtap_nlmon_addr *out)
 		alen = sizeof(struct in6_addr);
 	else
 		return -EAFNOSUPPORT;
-	if (mnl_attr_parse(nlh, sizeof(*ifa), addr_attr_cb, tb) != MNL_CB_OK)
+	if (!nlmon_attrs_complete(nlh, sizeof(*ifa)) ||
+	    mnl_attr_parse(nlh, sizeof(*ifa), addr_attr_cb, tb) != MNL_CB_OK)
 		return -EBADMSG;
 	/* IPv4: IFA_LOCAL is the interface address, IFA_ADDRESS the peer on
 	 * point-to-point links; IPv6 only sends IFA_ADDRESS (or IFA_LOCAL

@@ -4,6 +4,7 @@
 #ifndef RTAP_NLMON_PRIV_H
 #define RTAP_NLMON_PRIV_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <linux/netlink.h>
 #include <libmnl/libmnl.h>
@@ -13,6 +14,11 @@
 /* Receive buffer: netlink messages are at most one page per skb for
  * notifications, dumps use up to 32 KiB skbs (netlink_dump). */
 #define NLMON_BUFSZ	(64 * 1024)
+
+/*
+ * Request buffers are zero-initialised: libmnl 1.0.4's mnl_attr_put() does
+ * not clear attribute padding, which would send stack garbage to the kernel.
+ */
 
 /* Names of the ETH_SS_FEATURES bits (index = bit). */
 struct nlmon_feat_names {
@@ -45,6 +51,15 @@ int nlmon_talk(struct mnl_socket *s, struct nlmsghdr *nlh, mnl_cb_t cb,
 int nlmon_talk_once(int bus, struct nlmsghdr *nlh, mnl_cb_t cb, void *data);
 
 /* ---- nlmon_link.c: rtnetlink message parsing (pure) ---- */
+
+/*
+ * True if the attributes after `off` bytes of payload exactly fill the
+ * message (libmnl's iterators silently stop at a truncated attribute).
+ */
+bool nlmon_attrs_complete(const struct nlmsghdr *nlh, size_t off);
+
+/* Same for the attributes nested in `nest` (its nla_len already checked). */
+bool nlmon_nest_complete(const struct nlattr *nest);
 
 /* Parse RTM_NEWLINK/RTM_DELLINK into out (event fields zeroed). */
 int nlmon_parse_link(const struct nlmsghdr *nlh, struct rtap_nlmon_link *out);

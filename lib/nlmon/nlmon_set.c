@@ -10,7 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <net/if.h>
+#include <linux/if.h>
 #include <linux/genetlink.h>
 #include <linux/ethtool.h>
 #include <linux/ethtool_netlink.h>
@@ -36,7 +36,7 @@ setlink_req(void *buf, int ifindex, unsigned int flags, unsigned int change)
 static int
 set_flag(int ifindex, unsigned int flag, bool on)
 {
-	char buf[128];
+	char buf[128] = { 0 };
 
 	if (ifindex <= 0)
 		return -EINVAL;
@@ -66,7 +66,7 @@ rtap_nlmon_set_allmulti(int ifindex, bool on)
 int
 rtap_nlmon_set_mtu(int ifindex, uint32_t mtu)
 {
-	char buf[128];
+	char buf[128] = { 0 };
 	struct nlmsghdr *nlh;
 
 	if (ifindex <= 0)
@@ -79,7 +79,7 @@ rtap_nlmon_set_mtu(int ifindex, uint32_t mtu)
 int
 rtap_nlmon_set_mac(int ifindex, const uint8_t mac[6])
 {
-	char buf[128];
+	char buf[128] = { 0 };
 	struct nlmsghdr *nlh;
 
 	if (ifindex <= 0 || mac == NULL)
@@ -102,7 +102,7 @@ getlink_cb(const struct nlmsghdr *nlh, void *data)
 int
 rtap_nlmon_get_link(int ifindex, struct rtap_nlmon_link *out)
 {
-	char buf[128];
+	char buf[128] = { 0 };
 	struct nlmsghdr *nlh;
 	int ret;
 
@@ -151,7 +151,7 @@ getfeat_cb(const struct nlmsghdr *nlh, void *data)
 static int
 get_features(struct genl_ctx *g, int ifindex, struct rtap_nlmon_features *out)
 {
-	char buf[256];
+	char buf[256] = { 0 };
 	int ret;
 
 	memset(out, 0, sizeof(*out));
@@ -184,7 +184,7 @@ rtap_nlmon_set_feature(int ifindex, const char *name, bool on)
 {
 	struct nlmon_feat_names names = { 0 };
 	struct rtap_nlmon_features f;
-	char buf[512];
+	char buf[512] = { 0 };
 	struct nlmsghdr *nlh;
 	struct genlmsghdr *gh;
 	struct nlattr *n1, *n2, *n3;
@@ -261,7 +261,7 @@ rtap_nlmon_get_mc_list(int ifindex, uint8_t (*macs)[6], unsigned int max)
 {
 	/* Format (net/core/dev_addr_lists.c, dev_mc_seq_show):
 	 * "%-4d %-15s %-5d %-5d %*phN\n": ifindex name users global addr */
-	char line[256], name[IF_NAMESIZE + 1], hex[2 * RTAP_NLMON_ADDR_MAX + 1];
+	char line[256], name[RTAP_NLMON_IFNAMSIZ + 1], hex[2 * RTAP_NLMON_ADDR_MAX + 1];
 	unsigned int count = 0;
 	int idx, users, global, i, b;
 	FILE *f;

@@ -147,9 +147,12 @@ nlmon_talk(struct mnl_socket *s, struct nlmsghdr *nlh, mnl_cb_t cb,
 		}
 		/* mnl_cb_run checks seq and port id and turns NLMSG_ERROR
 		 * into errno; returns MNL_CB_STOP on ACK or NLMSG_DONE. */
+		errno = 0;
 		ret = mnl_cb_run(buf, (size_t)n, seq, portid, cb, data);
 		if (ret == MNL_CB_ERROR) {
-			ret = errno ? -errno : -EIO;
+			/* errno: the kernel's NACK, or 0 if our parser
+			 * rejected the reply. */
+			ret = errno ? -errno : -EBADMSG;
 			/* A stale reply to an earlier timed-out request has
 			 * another sequence number: skip it. */
 			if (ret == -EPROTO)

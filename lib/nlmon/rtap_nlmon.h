@@ -33,7 +33,6 @@
 
 #include <stdbool.h>
 #include <stdint.h>
-#include <net/if.h>
 #include <netinet/in.h>
 
 #ifdef __cplusplus
@@ -55,6 +54,11 @@ extern "C" {
 #define RTAP_NLMON_F_MCAST	(1u << 3)
 #define RTAP_NLMON_F_ALL	(RTAP_NLMON_F_LINK | RTAP_NLMON_F_ADDR | \
 				 RTAP_NLMON_F_FEATURES | RTAP_NLMON_F_MCAST)
+
+/* Interface name buffer size, = IF_NAMESIZE/IFNAMSIZ.  Not taken from
+ * <net/if.h> so that this header works whichever of <net/if.h> and
+ * <linux/if.h> (which conflict when included in that order) the user has. */
+#define RTAP_NLMON_IFNAMSIZ	16
 
 /* Longest link-layer address (kernel MAX_ADDR_LEN). */
 #define RTAP_NLMON_ADDR_MAX	32
@@ -79,7 +83,7 @@ extern "C" {
  */
 struct rtap_nlmon_link {
 	int ifindex;
-	char ifname[IF_NAMESIZE];
+	char ifname[RTAP_NLMON_IFNAMSIZ];
 	unsigned int flags;	/* IFF_* from ifi_flags (IFF_UP, IFF_RUNNING,
 				 * IFF_PROMISC, IFF_ALLMULTI, IFF_LOWER_UP..) */
 	uint8_t operstate;	/* IF_OPER_* (RFC 2863), linux/if.h */
@@ -92,7 +96,7 @@ struct rtap_nlmon_link {
 	uint32_t changed;	/* RTAP_NLMON_LINK_* bits */
 	bool deleted;		/* RTM_DELLINK (or gone at resync) */
 	bool resync;		/* produced by a resync after overflow */
-	char old_ifname[IF_NAMESIZE];
+	char old_ifname[RTAP_NLMON_IFNAMSIZ];
 	unsigned int old_flags;
 	uint8_t old_operstate;
 	bool old_carrier;
@@ -124,7 +128,7 @@ struct rtap_nlmon_addr {
 
 struct rtap_nlmon_features {
 	int ifindex;
-	char ifname[IF_NAMESIZE];
+	char ifname[RTAP_NLMON_IFNAMSIZ];
 	unsigned int nbits;	/* bitset size reported by the kernel */
 	uint64_t hw[RTAP_NLMON_FEAT_WORDS];	/* changeable (ETHTOOL_A_FEATURES_HW) */
 	uint64_t wanted[RTAP_NLMON_FEAT_WORDS];	/* requested by user */

@@ -708,7 +708,7 @@ test_forged(void)
 {
 	struct rtap_nlmon_stats st0, st1;
 	struct mnl_socket *s;
-	char buf[512];
+	char buf[512] = { 0 };
 	struct nlmsghdr *nlh;
 	struct ifinfomsg *ifi;
 	struct sockaddr_nl dst = { .nl_family = AF_NETLINK };

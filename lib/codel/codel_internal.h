@@ -143,7 +143,10 @@ codel_dodequeue(struct codel_vars *v, const struct rtap_codel_params *p,
 		v->first_above_time = 0;
 		return NULL;
 	}
-	sojourn = now - *ts;
+	/* A "now" older than the stamp (clock read on another lcore, or a
+	 * caller bug) counts as no wait rather than a huge one.
+	 */
+	sojourn = now > *ts ? now - *ts : 0;
 	if (sojourn < p->target || *backlog <= p->mtu) {
 		v->first_above_time = 0;
 	} else if (v->first_above_time == 0) {
@@ -222,7 +225,7 @@ codel_dequeue(struct codel_vars *v, struct codel_burst *b, void *q,
 		v->lastcount = v->count;
 	}
 	if (m != NULL)
-		codel_record_sojourn(b, now - ts);
+		codel_record_sojourn(b, now > ts ? now - ts : 0);
 	return m;
 }
 

@@ -650,6 +650,38 @@ test_percentiles(void)
 	test_check_no_leak(__func__);
 }
 
+/*
+ * A dequeue clock behind the enqueue stamps (e.g. TSC read on another
+ * lcore) must not look like a huge sojourn: no drops, sojourn 0.
+ */
+static void
+test_clock_behind(void)
+{
+	struct drive d;
+	struct rtap_codel_stats st;
+	uint64_t start;
+	unsigned int i;
+
+	drive_init(&d, mk_queue(16384, false, 0, 1514), 0);
+	start = d.now;
+	d.now = start + 10 * HZ; /* stamps 10 s ahead of the dequeue clock */
+	for (i = 0; i < 3000; i++)
+		put(&d);
+	/* 1 s of dequeues, 2 per ms, always behind the stamps. */
+	for (i = 0; i < 1000; i++) {
+		d.now = start + i * 1000 * US;
+		CHECK(get(&d, 2) == 2, "short dequeue");
+	}
+	rtap_codel_stats_get(d.q, &st);
+	CHECK(st.drops == 0, "%" PRIu64 " drops with a clock behind",
+	      st.drops);
+	CHECK(st.sojourn_max == 0 && st.sojourn_hist[0] == 2000,
+	      "sojourn max %" PRIu64 " bucket0 %" PRIu64, st.sojourn_max,
+	      st.sojourn_hist[0]);
+	rtap_codel_free(d.q);
+	test_check_no_leak(__func__);
+}
+
 /* Precision of the control law's reciprocal square root. */
 static void
 test_rec_inv_sqrt(void)
@@ -699,6 +731,7 @@ main(int argc, char **argv)
 	test_ecn_mark_unit();
 	test_tail_drop();
 	test_percentiles();
+	test_clock_behind();
 	test_eal_cleanup();
 	if (test_failures) {
 		printf("%d check(s) failed\n", test_failures);

@@ -120,8 +120,11 @@ rtap_codel_sojourn_percentile_us(const struct rtap_codel_stats *st,
 /**
  * Approximate 2^32 / sqrt(count) for count >= 1, as used by the control
  * law (interval / sqrt(count)). Integer Newton iteration on Q0.32 fixed
- * point; exported for tests. Relative error below 2e-5 for every count
- * in 1..2^20 (checked by the unit test); count 1 gives 0xffffffff.
+ * point; exported for tests. Truncation limits precision to about one
+ * unit of the result, so the relative error grows with count: worst
+ * measured 1.5e-5 near 2^32 (result ~2^16), far lower for the counts a
+ * queue reaches; the unit test checks < 2e-5 over 1..2^20 and a sample
+ * up to 2^32-1. Count 0 and 1 give 0xffffffff (1.0 - 2^-32).
  */
 uint32_t
 rtap_codel_rec_inv_sqrt(uint32_t count);

@@ -16,6 +16,10 @@
  * queue owns every mbuf passed to enqueue and frees what it drops,
  * single lcore.
  *
+ * Each queue runs its own CoDel state; the "backlog above one MTU" rule
+ * looks at that queue's own backlog (RFC 8290 section 5: CoDel per
+ * queue), so a sparse flow's lone packet is never dropped.
+ *
  * Flow classification: the mbuf RSS hash when RTE_MBUF_F_RX_RSS_HASH is
  * set in ol_flags (and params.use_rss_hash), otherwise a hash of the
  * 5-tuple parsed from Ethernet (up to two VLAN tags) / IPv4 or IPv6 /

@@ -134,6 +134,8 @@ rtap_dql_avail(const struct rtap_dql *dql)
  * True when the caller must stop handing bytes to the device (Linux's
  * netdev_tx_sent_queue() XOFF: avail < 0, i.e. strictly over the limit,
  * so one packet may overshoot, which is what lets the limit grow).
+ * DESIGN.md words it as "num_queued - (limit + num_completed) >= 0";
+ * we follow Linux: a queue exactly at its limit is not yet stopped.
  */
 static inline bool
 rtap_dql_stopped(const struct rtap_dql *dql)

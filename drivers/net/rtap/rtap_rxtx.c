@@ -79,8 +79,11 @@ rtap_ring_init(struct io_uring *ring, unsigned int entries, int fd)
 		io_uring_queue_exit(ring);
 		return ret;
 	}
-	/* Saves an fdget per enter; optional (5.18+). */
-	(void)io_uring_register_ring_fd(ring);
+	/*
+	 * No io_uring_register_ring_fd(): a registered ring fd belongs to
+	 * the registering thread, and the queue is set up on the control
+	 * thread but polled on an lcore (enter would fail with -EBADF).
+	 */
 	return 0;
 }
 

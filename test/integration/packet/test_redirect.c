@@ -1,0 +1,1364 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Integration test of the net_rtap redirect backends (backend=packet and
+ * backend=xdp) on a real veth pair between two network namespaces.
+ *
+ *   test_redirect <case> <dp-iface> <peer-netns> <peer-iface> [opts]
+ *
+ * The process runs in the DPDK netns (where <dp-iface> lives) and opens
+ * kernel sockets in <peer-netns> with setns(), so one program both drives
+ * the port and checks what the peer kernel saw.  Each case exits 0 on
+ * success and 1 with a message on the first failed assertion.  The
+ * backend comes from RTAP_BACKEND (packet|xdp); extra devargs from
+ * RTAP_DEVARGS.
+ */
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <linux/if_packet.h>
+#include <linux/if_ether.h>
+#include <unistd.h>
+
+#include <rte_eal.h>
+#include <rte_ethdev.h>
+#include <rte_ip.h>
+#include <rte_mbuf.h>
+#include <rte_cycles.h>
+#include <rte_udp.h>
+#include <rte_tcp.h>
+#include <rte_bus_vdev.h>
+
+#define NB_MBUF		8191
+#define TEST_PORT	40000
+#define BURST		32
+
+static const char *g_case, *g_dpif, *g_peerns, *g_peerif, *g_backend;
+static struct rte_mempool *g_mp;
+static uint16_t g_port = RTE_MAX_ETHPORTS;
+static struct rte_ether_addr g_mac, g_peer_mac;
+static volatile int g_lsc;
+static volatile int g_stop, g_flooding;
+
+static void dump_xstats(uint16_t port);
+#define FAIL(...) do { \
+	if (g_port < RTE_MAX_ETHPORTS && g_mp != NULL) \
+		dump_xstats(g_port); \
+	fprintf(stderr, "FAIL [%s/%s] %s:%d: ", g_backend, g_case, \
+		__func__, __LINE__); \
+	fprintf(stderr, __VA_ARGS__); \
+	fputc('\n', stderr); \
+	exit(1); \
+} while (0)
+#define CHECK(c, ...) do { if (!(c)) FAIL(__VA_ARGS__); } while (0)
+#define INFO(...) do { printf("[%s/%s] ", g_backend, g_case); \
+	printf(__VA_ARGS__); putchar('\n'); fflush(stdout); } while (0)
+
+/* ---- netns helpers ---- */
+
+static int
+ns_enter(const char *ns)
+{
+	char path[256];
+	int fd, self;
+
+	self = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+	CHECK(self >= 0, "open own netns: %s", strerror(errno));
+	snprintf(path, sizeof(path), "/var/run/netns/%s", ns);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	CHECK(fd >= 0, "open netns %s: %s", path, strerror(errno));
+	CHECK(setns(fd, CLONE_NEWNET) == 0, "setns %s: %s", ns,
+	      strerror(errno));
+	close(fd);
+	return self;
+}
+
+static void
+ns_leave(int self)
+{
+	CHECK(setns(self, CLONE_NEWNET) == 0, "setns back: %s",
+	      strerror(errno));
+	close(self);
+}
+
+static int
+peer_socket(int domain, int type, int proto)
+{
+	int self = ns_enter(g_peerns), s;
+
+	s = socket(domain, type | SOCK_CLOEXEC, proto);
+	CHECK(s >= 0, "peer socket: %s", strerror(errno));
+	ns_leave(self);
+	return s;
+}
+
+static void
+sh(const char *fmt, ...)
+{
+	char cmd[512];
+	va_list ap;
+	int ret;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	ret = system(cmd);
+	CHECK(ret == 0, "command failed (%d): %s", ret, cmd);
+}
+
+static uint64_t
+peer_snmp(const char *proto, const char *field)
+{
+	char path[] = "/proc/net/snmp", line[1024], hdr[1024];
+	int self = ns_enter(g_peerns);
+	FILE *f = fopen(path, "r");
+	uint64_t v = UINT64_MAX;
+
+	ns_leave(self);
+	CHECK(f != NULL, "open %s", path);
+	while (fgets(hdr, sizeof(hdr), f) && fgets(line, sizeof(line), f)) {
+		char *h, *l, *hs, *ls;
+		size_t n = strlen(proto);
+
+		if (strncmp(hdr, proto, n) != 0 || hdr[n] != ':')
+			continue;
+		h = strtok_r(hdr + n + 1, " \n", &hs);
+		l = strtok_r(line + n + 1, " \n", &ls);
+		while (h != NULL && l != NULL) {
+			if (strcmp(h, field) == 0)
+				v = strtoull(l, NULL, 10);
+			h = strtok_r(NULL, " \n", &hs);
+			l = strtok_r(NULL, " \n", &ls);
+		}
+	}
+	fclose(f);
+	CHECK(v != UINT64_MAX, "no %s %s in peer snmp", proto, field);
+	return v;
+}
+
+/* /proc/net/snmp6 has one "Name value" pair per line. */
+static uint64_t
+peer_snmp6(const char *field)
+{
+	char line[256], name[128];
+	unsigned long long v;
+	int self = ns_enter(g_peerns);
+	FILE *f = fopen("/proc/net/snmp6", "r");
+	uint64_t r = UINT64_MAX;
+
+	ns_leave(self);
+	CHECK(f != NULL, "open snmp6");
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "%127s %llu", name, &v) == 2 &&
+		    strcmp(name, field) == 0)
+			r = v;
+	fclose(f);
+	CHECK(r != UINT64_MAX, "no %s in peer snmp6", field);
+	return r;
+}
+
+static uint64_t
+peer_csum_errors(int v6)
+{
+	return v6 ? peer_snmp6("Udp6InCsumErrors") :
+		    peer_snmp("Udp", "InCsumErrors");
+}
+
+static void
+dump_xstats(uint16_t port)
+{
+	struct rte_eth_xstat_name names[128];
+	struct rte_eth_xstat xs[128];
+	int n = rte_eth_xstats_get_names(port, names, 128), i;
+
+	if (n <= 0 || n > 128 || rte_eth_xstats_get(port, xs, n) != n)
+		return;
+	for (i = 0; i < n; i++)
+		if (xs[i].value != 0)
+			fprintf(stderr, "  xstat %s = %" PRIu64 "\n",
+				names[i].name, xs[i].value);
+}
+
+static void
+peer_mac(void)
+{
+	struct ifreq ifr;
+	int s = peer_socket(AF_INET, SOCK_DGRAM, 0);
+
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, IFNAMSIZ, "%s", g_peerif);
+	CHECK(ioctl(s, SIOCGIFHWADDR, &ifr) == 0, "peer MAC: %s",
+	      strerror(errno));
+	memcpy(g_peer_mac.addr_bytes, ifr.ifr_hwaddr.sa_data, 6);
+	close(s);
+}
+
+static int
+kif_flags(const char *ifn)
+{
+	struct ifreq ifr;
+	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, IFNAMSIZ, "%s", ifn);
+	CHECK(ioctl(s, SIOCGIFFLAGS, &ifr) == 0, "SIOCGIFFLAGS %s", ifn);
+	close(s);
+	return ifr.ifr_flags;
+}
+
+static int
+kif_mtu(const char *ifn)
+{
+	struct ifreq ifr;
+	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, IFNAMSIZ, "%s", ifn);
+	CHECK(ioctl(s, SIOCGIFMTU, &ifr) == 0, "SIOCGIFMTU %s", ifn);
+	close(s);
+	return ifr.ifr_mtu;
+}
+
+/* ---- port ---- */
+
+static int
+lsc_cb(uint16_t port, enum rte_eth_event_type ev, void *a, void *r)
+{
+	(void)port; (void)ev; (void)a; (void)r;
+	g_lsc++;
+	return 0;
+}
+
+static uint64_t
+xstat(uint16_t port, const char *name)
+{
+	uint64_t id, v;
+
+	CHECK(rte_eth_xstats_get_id_by_name(port, name, &id) == 0,
+	      "no xstat %s", name);
+	CHECK(rte_eth_xstats_get_by_id(port, &id, &v, 1) == 1,
+	      "xstat %s", name);
+	return v;
+}
+
+static void
+wait_link(uint16_t port, int up, int secs)
+{
+	struct rte_eth_link l;
+	int i;
+
+	for (i = 0; i < secs * 100; i++) {
+		rte_eth_link_get_nowait(port, &l);
+		if (l.link_status == up)
+			return;
+		rte_delay_ms(10);
+	}
+	FAIL("port %u link did not go %s in %d s", port, up ? "up" : "down",
+	     secs);
+}
+
+static uint16_t
+port_open(const char *name, const char *args, uint16_t nq, uint64_t rxo,
+	  uint64_t txo)
+{
+	struct rte_eth_conf conf;
+	struct rte_eth_dev_info info;
+	uint16_t port, q;
+	int ret;
+
+	ret = rte_vdev_init(name, args);
+	CHECK(ret == 0, "probe %s,%s: %s", name, args, strerror(-ret));
+	CHECK(rte_eth_dev_get_port_by_name(name, &port) == 0, "port of %s",
+	      name);
+	CHECK(rte_eth_dev_info_get(port, &info) == 0, "info");
+	memset(&conf, 0, sizeof(conf));
+	conf.rxmode.offloads = rxo & info.rx_offload_capa;
+	conf.txmode.offloads = txo & info.tx_offload_capa;
+	conf.intr_conf.lsc = 1;
+	/* The kernel owns the interface: keep its MTU. */
+	conf.rxmode.mtu = (uint32_t)kif_mtu(g_dpif);
+	ret = rte_eth_dev_configure(port, nq, nq, &conf);
+	CHECK(ret == 0, "configure %s: %s", name, strerror(-ret));
+	for (q = 0; q < nq; q++) {
+		ret = rte_eth_rx_queue_setup(port, q, 512, 0, NULL, g_mp);
+		CHECK(ret == 0, "rxq %u: %s", q, strerror(-ret));
+		ret = rte_eth_tx_queue_setup(port, q, 512, 0, NULL);
+		CHECK(ret == 0, "txq %u: %s", q, strerror(-ret));
+	}
+	rte_eth_dev_callback_register(port, RTE_ETH_EVENT_INTR_LSC, lsc_cb,
+				      NULL);
+	ret = rte_eth_dev_start(port);
+	CHECK(ret == 0, "start %s: %s", name, strerror(-ret));
+	return port;
+}
+
+/* ---- frames ---- */
+
+struct payload {
+	uint32_t magic;
+	uint32_t seq;
+	uint8_t fill[];
+};
+#define MAGIC 0x72746170u	/* "rtap" */
+
+static uint8_t
+pat(uint32_t seq, uint32_t i)
+{
+	return (uint8_t)(seq * 7 + i * 13);
+}
+
+/*
+ * UDP frame DPDK -> peer: IPv4 198.18.0.1 -> .2 or IPv6 2001:2::1 -> ::2,
+ * payload len bytes, built in mbufs of at most seg bytes each.
+ * csum: 0 = offload flags, 1 = correct in software, 2 = wrong on purpose.
+ */
+static struct rte_mbuf *
+mk_udp(int v6, uint32_t seq, uint32_t len, int csum, uint32_t seg)
+{
+	uint32_t l3 = v6 ? sizeof(struct rte_ipv6_hdr) :
+			   sizeof(struct rte_ipv4_hdr);
+	uint32_t hl = sizeof(struct rte_ether_hdr) + l3 +
+		      sizeof(struct rte_udp_hdr);
+	uint32_t total = hl + len, off = 0, i;
+	uint8_t *buf = malloc(total);
+	struct rte_ether_hdr *eh = (void *)buf;
+	struct rte_udp_hdr *uh = (void *)(buf + hl - sizeof(*uh));
+	struct rte_mbuf *head = NULL, *tail = NULL;
+	struct payload *pl = (void *)(buf + hl);
+
+	CHECK(buf != NULL && len >= sizeof(*pl), "mk_udp");
+	memset(buf, 0, total);
+	eh->dst_addr = g_peer_mac;
+	eh->src_addr = g_mac;
+	pl->magic = htonl(MAGIC);
+	pl->seq = htonl(seq);
+	for (i = sizeof(*pl); i < len; i++)
+		buf[hl + i] = pat(seq, i);
+	uh->src_port = htons(TEST_PORT + 1);
+	uh->dst_port = htons(TEST_PORT);
+	uh->dgram_len = htons(sizeof(*uh) + len);
+	if (!v6) {
+		struct rte_ipv4_hdr *ip = (void *)(eh + 1);
+
+		eh->ether_type = htons(RTE_ETHER_TYPE_IPV4);
+		ip->version_ihl = 0x45;
+		ip->total_length = htons(l3 + sizeof(*uh) + len);
+		ip->time_to_live = 64;
+		ip->next_proto_id = IPPROTO_UDP;
+		ip->src_addr = inet_addr("198.18.0.1");
+		ip->dst_addr = inet_addr("198.18.0.2");
+		if (csum)
+			ip->hdr_checksum = rte_ipv4_cksum(ip);
+		if (csum)
+			uh->dgram_cksum = rte_ipv4_udptcp_cksum(ip, uh);
+	} else {
+		struct rte_ipv6_hdr *ip = (void *)(eh + 1);
+
+		eh->ether_type = htons(RTE_ETHER_TYPE_IPV6);
+		ip->vtc_flow = htonl(6u << 28);
+		ip->payload_len = htons(sizeof(*uh) + len);
+		ip->proto = IPPROTO_UDP;
+		ip->hop_limits = 64;
+		inet_pton(AF_INET6, "2001:2::1", ip->src_addr);
+		inet_pton(AF_INET6, "2001:2::2", ip->dst_addr);
+		if (csum)
+			uh->dgram_cksum = rte_ipv6_udptcp_cksum(ip, uh);
+	}
+	if (csum == 2)
+		uh->dgram_cksum ^= htons(0x5a5a);
+	while (off < total) {
+		struct rte_mbuf *m = rte_pktmbuf_alloc(g_mp);
+		uint32_t n = RTE_MIN(seg, total - off);
+
+		CHECK(m != NULL, "mbuf alloc");
+		CHECK(n <= rte_pktmbuf_tailroom(m), "seg too big");
+		memcpy(rte_pktmbuf_append(m, n), buf + off, n);
+		off += n;
+		if (head == NULL) {
+			head = m;
+		} else {
+			tail->next = m;
+			head->nb_segs++;
+			head->pkt_len += n;
+		}
+		tail = m;
+	}
+	free(buf);
+	head->l2_len = sizeof(struct rte_ether_hdr);
+	head->l3_len = l3;
+	if (csum == 0) {
+		head->ol_flags = RTE_MBUF_F_TX_UDP_CKSUM |
+			(v6 ? RTE_MBUF_F_TX_IPV6 :
+			      RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM);
+	}
+	return head;
+}
+
+/* Send all of pkts[0..n), retrying while the port pushes back. */
+static void
+tx_all(uint16_t port, uint16_t q, struct rte_mbuf **pkts, uint16_t n)
+{
+	uint16_t done = 0;
+	uint64_t end = rte_get_timer_cycles() + 5 * rte_get_timer_hz();
+
+	while (done < n) {
+		done += rte_eth_tx_burst(port, q, pkts + done, n - done);
+		CHECK(rte_get_timer_cycles() < end, "tx stuck at %u/%u", done,
+		      n);
+	}
+}
+
+/* Peer UDP socket on TEST_PORT (v4 or v6), non-blocking. */
+static int
+peer_udp_sink(int v6)
+{
+	int s = peer_socket(v6 ? AF_INET6 : AF_INET, SOCK_DGRAM, 0);
+	int one = 1, big = 8 << 20;
+	struct sockaddr_in a4 = { .sin_family = AF_INET,
+				  .sin_port = htons(TEST_PORT) };
+	struct sockaddr_in6 a6 = { .sin6_family = AF_INET6,
+				   .sin6_port = htons(TEST_PORT) };
+
+	if (v6)
+		setsockopt(s, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+	setsockopt(s, SOL_SOCKET, SO_RCVBUFFORCE, &big, sizeof(big));
+	CHECK(bind(s, v6 ? (void *)&a6 : (void *)&a4,
+		   v6 ? sizeof(a6) : sizeof(a4)) == 0, "peer bind: %s",
+	      strerror(errno));
+	fcntl(s, F_SETFL, O_NONBLOCK);
+	return s;
+}
+
+/* Count datagrams on s for ms, checking each payload. */
+static unsigned int
+peer_drain(int s, uint32_t len, int ms, unsigned int want)
+{
+	static uint8_t buf[70000];
+	uint64_t end = rte_get_timer_cycles() +
+		       (uint64_t)ms * rte_get_timer_hz() / 1000;
+	unsigned int got = 0;
+
+	while (rte_get_timer_cycles() < end && got < want) {
+		ssize_t n = recv(s, buf, sizeof(buf), 0);
+		struct payload *pl = (void *)buf;
+		uint32_t i, seq;
+
+		if (n < 0) {
+			rte_delay_us(200);
+			continue;
+		}
+		CHECK((uint32_t)n == len, "peer got %zd bytes, want %u", n,
+		      len);
+		CHECK(ntohl(pl->magic) == MAGIC, "bad magic");
+		seq = ntohl(pl->seq);
+		for (i = sizeof(*pl); i < len; i++)
+			CHECK(buf[i] == pat(seq, i),
+			      "payload byte %u of seq %u corrupt", i, seq);
+		got++;
+	}
+	return got;
+}
+
+/* Is m one of our test datagrams (to TEST_PORT)?  Returns its seq or -1. */
+static int64_t
+rx_match(struct rte_mbuf *m, uint32_t len, int verify_csum)
+{
+	uint8_t buf[16384];
+	const uint8_t *p;
+	const struct rte_ether_hdr *eh;
+	uint32_t l3, i, seq;
+	const struct rte_udp_hdr *uh;
+	uint8_t proto;
+
+	if (m->pkt_len > sizeof(buf))
+		return -1;
+	p = rte_pktmbuf_read(m, 0, m->pkt_len, buf);
+	eh = (const void *)p;
+	if (eh->ether_type == htons(RTE_ETHER_TYPE_IPV4)) {
+		const struct rte_ipv4_hdr *ip = (const void *)(eh + 1);
+
+		l3 = (ip->version_ihl & 0xf) * 4;
+		proto = ip->next_proto_id;
+	} else if (eh->ether_type == htons(RTE_ETHER_TYPE_IPV6)) {
+		l3 = sizeof(struct rte_ipv6_hdr);
+		proto = ((const struct rte_ipv6_hdr *)(eh + 1))->proto;
+	} else {
+		return -1;
+	}
+	if (proto != IPPROTO_UDP)
+		return -1;
+	uh = (const void *)((const uint8_t *)(eh + 1) + l3);
+	if (uh->dst_port != htons(TEST_PORT))
+		return -1;
+	CHECK(m->pkt_len == sizeof(*eh) + l3 + sizeof(*uh) + len,
+	      "rx frame %u bytes, want %zu", m->pkt_len,
+	      sizeof(*eh) + l3 + sizeof(*uh) + len);
+	p = (const uint8_t *)(uh + 1);
+	CHECK(ntohl(((const struct payload *)p)->magic) == MAGIC, "magic");
+	seq = ntohl(((const struct payload *)p)->seq);
+	for (i = sizeof(struct payload); i < len; i++)
+		CHECK(p[i] == pat(seq, i), "rx payload byte %u seq %u", i, seq);
+	if (verify_csum) {
+		int bad;
+
+		if (eh->ether_type == htons(RTE_ETHER_TYPE_IPV4))
+			bad = rte_ipv4_udptcp_cksum_verify(
+				(const void *)(eh + 1), uh);
+		else
+			bad = rte_ipv6_udptcp_cksum_verify(
+				(const void *)(eh + 1), uh);
+		CHECK(!bad, "rx seq %u: UDP checksum does not verify", seq);
+	}
+	return seq;
+}
+
+/* Peer sends n datagrams of len bytes (v4/v6), from varying src ports. */
+static void
+peer_send(int v6, unsigned int n, uint32_t len, int nports)
+{
+	static uint8_t buf[70000];
+	struct payload *pl = (void *)buf;
+	int s[64], k;
+	unsigned int i;
+	uint32_t j;
+
+	CHECK(nports <= 64, "nports");
+	for (k = 0; k < nports; k++) {
+		struct sockaddr_in a4 = { .sin_family = AF_INET,
+			.sin_port = htons(TEST_PORT + 100 + k) };
+		struct sockaddr_in6 a6 = { .sin6_family = AF_INET6,
+			.sin6_port = htons(TEST_PORT + 100 + k) };
+		int big = 8 << 20, one = 1;
+
+		s[k] = peer_socket(v6 ? AF_INET6 : AF_INET, SOCK_DGRAM, 0);
+		setsockopt(s[k], SOL_SOCKET, SO_SNDBUFFORCE, &big, sizeof(big));
+		/* A forked "ip" may briefly hold the previous round's socket. */
+		setsockopt(s[k], SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+		setsockopt(s[k], SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
+		CHECK(bind(s[k], v6 ? (void *)&a6 : (void *)&a4,
+			   v6 ? sizeof(a6) : sizeof(a4)) == 0, "bind src");
+	}
+	for (i = 0; i < n; i++) {
+		struct sockaddr_in d4 = { .sin_family = AF_INET,
+			.sin_port = htons(TEST_PORT) };
+		struct sockaddr_in6 d6 = { .sin6_family = AF_INET6,
+			.sin6_port = htons(TEST_PORT) };
+
+		d4.sin_addr.s_addr = inet_addr("198.18.0.1");
+		inet_pton(AF_INET6, "2001:2::1", &d6.sin6_addr);
+		pl->magic = htonl(MAGIC);
+		pl->seq = htonl(i);
+		for (j = sizeof(*pl); j < len; j++)
+			buf[j] = pat(i, j);
+		if (sendto(s[i % nports], buf, len, 0,
+			   v6 ? (void *)&d6 : (void *)&d4,
+			   v6 ? sizeof(d6) : sizeof(d4)) != (ssize_t)len) {
+			/* The flood of case yank outlives the interface. */
+			CHECK(g_flooding, "peer sendto: %s", strerror(errno));
+			break;
+		}
+		if ((i & 63) == 63)
+			usleep(500);	/* socket buffers, not a race */
+	}
+	for (k = 0; k < nports; k++)
+		close(s[k]);
+}
+
+/*
+ * The peer sends while we receive, as on a live link: an XSK Rx ring
+ * (nb_desc frames) cannot buffer a whole burst the way a 4 MB socket
+ * buffer can.
+ */
+struct send_job {
+	int v6, nports;
+	unsigned int n;
+	uint32_t len;
+	pthread_t th;
+};
+
+static void *
+send_job_run(void *arg)
+{
+	struct send_job *j = arg;
+
+	peer_send(j->v6, j->n, j->len, j->nports);
+	return NULL;
+}
+
+static void
+peer_send_async(struct send_job *j, int v6, unsigned int n, uint32_t len,
+		int nports)
+{
+	j->v6 = v6;
+	j->n = n;
+	j->len = len;
+	j->nports = nports;
+	CHECK(pthread_create(&j->th, NULL, send_job_run, j) == 0, "thread");
+}
+
+/*
+ * Receive for ms on queues [0, nq): count our datagrams per queue and
+ * all frames/bytes returned by rx_burst (for the exact stats check).
+ */
+struct rx_tally {
+	uint64_t ours[16];
+	uint64_t frames, bytes, multiseg;
+	uint8_t seen[4096];
+};
+
+static void
+rx_collect(struct rx_tally *t, uint16_t nq, uint32_t len, unsigned int want,
+	   int ms, int verify)
+{
+	uint64_t end = rte_get_timer_cycles() +
+		       (uint64_t)ms * rte_get_timer_hz() / 1000;
+	uint64_t total = 0;
+	struct rte_mbuf *pk[BURST];
+	uint16_t q, i, n;
+
+	while (rte_get_timer_cycles() < end && total < want) {
+		for (q = 0; q < nq; q++) {
+			n = rte_eth_rx_burst(g_port, q, pk, BURST);
+			for (i = 0; i < n; i++) {
+				int64_t seq = rx_match(pk[i], len, verify);
+
+				t->frames++;
+				t->bytes += pk[i]->pkt_len;
+				if (pk[i]->nb_segs > 1)
+					t->multiseg++;
+				if (seq >= 0) {
+					CHECK(seq < 4096 && !t->seen[seq],
+					      "duplicate/odd seq %" PRId64, seq);
+					t->seen[seq] = 1;
+					t->ours[q]++;
+					total++;
+				}
+				rte_pktmbuf_free(pk[i]);
+			}
+		}
+	}
+}
+
+/* ---- cases ---- */
+
+static void
+case_rx(void)
+{
+	const unsigned int n = 300;
+	struct send_job job;
+	struct rte_eth_stats st;
+	struct rx_tally t;
+	uint32_t len;
+	int v6;
+
+	for (v6 = 0; v6 <= 1; v6++) {
+		for (len = 18; len <= 1400; len += 1382) {
+			uint64_t part0 = xstat(g_port,
+					       "rx_l4_csum_partial_packets");
+
+			memset(&t, 0, sizeof(t));
+			CHECK(rte_eth_stats_reset(g_port) == 0, "stats reset");
+			peer_send_async(&job, v6, n, len, 4);
+			rx_collect(&t, 1, len, n, 3000, 0);
+			pthread_join(job.th, NULL);
+			CHECK(t.ours[0] == n, "IPv%d len %u: got %" PRIu64
+			      " of %u datagrams", v6 ? 6 : 4, len, t.ours[0], n);
+			rte_delay_ms(50);
+			rte_eth_stats_get(g_port, &st);
+			CHECK(st.ipackets == t.frames && st.ibytes == t.bytes,
+			      "stats ipackets %" PRIu64 "/%" PRIu64
+			      " ibytes %" PRIu64 "/%" PRIu64 " (want exact)",
+			      st.ipackets, t.frames, st.ibytes, t.bytes);
+			CHECK(st.ierrors == 0, "ierrors %" PRIu64, st.ierrors);
+			/*
+			 * The veth peer leaves UDP checksums to "hardware"
+			 * (CHECKSUM_PARTIAL): with a vnet header we are told
+			 * so instead of reading unfinished checksums.
+			 */
+			if (strcmp(g_backend, "packet") == 0)
+				CHECK(xstat(g_port,
+					    "rx_l4_csum_partial_packets") -
+				      part0 >= n,
+				      "NEEDS_CSUM frames not flagged (%" PRIu64
+				      ")", xstat(g_port,
+					"rx_l4_csum_partial_packets") - part0);
+			INFO("IPv%d %u x %u bytes received, stats exact",
+			     v6 ? 6 : 4, n, len);
+		}
+	}
+}
+
+static void
+case_rxcsum(void)
+{
+	/* Peer with tx checksumming off: complete checksums, verified here. */
+	const unsigned int n = 200;
+	struct rx_tally t;
+
+	struct send_job job;
+
+	memset(&t, 0, sizeof(t));
+	peer_send_async(&job, 0, n, 512, 4);
+	rx_collect(&t, 1, 512, n, 3000, 1);
+	pthread_join(job.th, NULL);
+	CHECK(t.ours[0] == n, "got %" PRIu64 " of %u", t.ours[0], n);
+	INFO("%u datagrams with verified UDP checksums", n);
+}
+
+static void
+case_tx(void)
+{
+	const unsigned int n = 200, nbad = 50;
+	struct rte_mbuf *pk[256];
+	struct rte_eth_stats st;
+	struct rx_tally t;
+	uint64_t err0;
+	unsigned int i, got;
+	int v6, s;
+
+	for (v6 = 0; v6 <= 1; v6++) {
+		s = peer_udp_sink(v6);
+		err0 = peer_csum_errors(v6);
+		CHECK(rte_eth_stats_reset(g_port) == 0, "stats reset");
+		/* Offloaded checksums, mixed frame sizes. */
+		for (i = 0; i < n; i++)
+			pk[i] = mk_udp(v6, i, 20 + (i * 37) % 1400, 0, 4096);
+		tx_all(g_port, 0, pk, n);
+		/* Same sizes, checksum wrong on purpose (no offload). */
+		for (i = 0; i < nbad; i++)
+			pk[i] = mk_udp(v6, 1000 + i, 100, 2, 4096);
+		tx_all(g_port, 0, pk, nbad);
+		got = 0;
+		{
+			static uint8_t buf[2048];
+			uint64_t end = rte_get_timer_cycles() +
+				       3 * rte_get_timer_hz();
+
+			while (got < n && rte_get_timer_cycles() < end) {
+				ssize_t r = recv(s, buf, sizeof(buf), 0);
+				uint32_t seq, j;
+
+				if (r < 0) {
+					rte_delay_us(200);
+					continue;
+				}
+				seq = ntohl(((struct payload *)buf)->seq);
+				CHECK(seq < n, "peer accepted a bad-checksum datagram (seq %u)",
+				      seq);
+				CHECK(r == 20 + (seq * 37) % 1400,
+				      "seq %u: %zd bytes", seq, r);
+				for (j = sizeof(struct payload); j < r; j++)
+					CHECK(buf[j] == pat(seq, j),
+					      "peer payload corrupt");
+				got++;
+			}
+		}
+		CHECK(got == n, "IPv%d: peer got %u of %u", v6 ? 6 : 4, got, n);
+		rte_delay_ms(100);
+		CHECK(recv(s, pk, 16, 0) < 0, "peer got a bad-checksum datagram");
+		CHECK(peer_csum_errors(v6) - err0 == nbad,
+		      "peer InCsumErrors +%" PRIu64 ", want %u",
+		      peer_csum_errors(v6) - err0, nbad);
+		rte_eth_stats_get(g_port, &st);
+		CHECK(st.opackets == n + nbad, "opackets %" PRIu64 ", want %u",
+		      st.opackets, n + nbad);
+		/* IGNORE_OUTGOING: none of our own frames comes back. */
+		memset(&t, 0, sizeof(t));
+		rx_collect(&t, 1, 100, 1, 200, 0);
+		CHECK(t.ours[0] == 0, "DPDK received its own Tx");
+		close(s);
+		INFO("IPv%d: %u offloaded-checksum datagrams accepted by the peer, %u bad ones dropped by it (InCsumErrors)",
+		     v6 ? 6 : 4, n, nbad);
+	}
+}
+
+static void
+case_jumbo(void)
+{
+	const unsigned int n = 100;
+	const uint32_t len = 8000;
+	struct rte_mbuf *pk[128];
+	struct send_job job;
+	struct rx_tally t;
+	unsigned int i, got;
+	int s;
+
+	CHECK(kif_mtu(g_dpif) >= 9000, "dp iface MTU %d < 9000",
+	      kif_mtu(g_dpif));
+	memset(&t, 0, sizeof(t));
+	peer_send_async(&job, 0, n, len, 1);
+	rx_collect(&t, 1, len, n, 3000, 0);
+	pthread_join(job.th, NULL);
+	CHECK(t.ours[0] == n, "jumbo rx: %" PRIu64 " of %u", t.ours[0], n);
+	CHECK(t.multiseg >= n, "jumbo rx not multi-segment (%" PRIu64 ")",
+	      t.multiseg);
+	s = peer_udp_sink(0);
+	for (i = 0; i < n; i++)
+		pk[i] = mk_udp(0, i, len, i & 1 ? 0 : 1, 1500);
+	tx_all(g_port, 0, pk, n);
+	got = peer_drain(s, len, 3000, n);
+	CHECK(got == n, "jumbo tx: peer got %u of %u", got, n);
+	close(s);
+	INFO("%u x %u-byte datagrams each way (multi-segment mbufs)", n, len);
+}
+
+static void
+case_fanout(void)
+{
+	const unsigned int n = 2000;
+	struct rte_eth_dev_info info;
+	struct send_job job;
+	struct rx_tally t;
+	uint16_t nq, q;
+
+	rte_eth_dev_info_get(g_port, &info);
+	nq = 2;
+	memset(&t, 0, sizeof(t));
+	peer_send_async(&job, 0, n, 64, 32);
+	rx_collect(&t, nq, 64, n, 5000, 0);
+	pthread_join(job.th, NULL);
+	CHECK(t.ours[0] + t.ours[1] == n, "fanout: %" PRIu64 " + %" PRIu64
+	      " != %u", t.ours[0], t.ours[1], n);
+	for (q = 0; q < nq; q++)
+		CHECK(t.ours[q] > 0, "queue %u got nothing (%" PRIu64 "/%"
+		      PRIu64 ")", q, t.ours[0], t.ours[1]);
+	INFO("%u datagrams from 32 flows spread %" PRIu64 "/%" PRIu64
+	     " over 2 queues", n, t.ours[0], t.ours[1]);
+}
+
+static void
+case_lsc(void)
+{
+	int base = g_lsc;
+
+	wait_link(g_port, 1, 5);
+	sh("ip -n %s link set %s down", g_peerns, g_peerif);
+	wait_link(g_port, 0, 5);
+	CHECK(g_lsc > base, "no LSC event on link down");
+	base = g_lsc;
+	sh("ip -n %s link set %s up", g_peerns, g_peerif);
+	wait_link(g_port, 1, 5);
+	CHECK(g_lsc > base, "no LSC event on link up");
+	INFO("link down/up seen with LSC events (%d)", g_lsc);
+}
+
+static void
+case_ctrl(void)
+{
+	uint16_t mtu = 0;
+
+	/* Growing past the posted Rx buffers needs a stopped port. */
+	CHECK(rte_eth_dev_stop(g_port) == 0, "stop");
+	CHECK(rte_eth_dev_set_mtu(g_port, 4000) == 0, "set MTU 4000");
+	CHECK(rte_eth_dev_start(g_port) == 0, "start");
+	CHECK(kif_mtu(g_dpif) == 4000, "kernel MTU %d after set 4000",
+	      kif_mtu(g_dpif));
+	sh("ip link set %s mtu 1400", g_dpif);
+	rte_delay_ms(300);
+	CHECK(rte_eth_dev_get_mtu(g_port, &mtu) == 0 && mtu == 1400,
+	      "kernel-side MTU change not seen (%u)", mtu);
+	CHECK(rte_eth_dev_set_mtu(g_port, 1500) == 0, "set MTU 1500");
+	CHECK(rte_eth_promiscuous_enable(g_port) == 0, "promisc on");
+	CHECK(kif_flags(g_dpif) & IFF_PROMISC, "IFF_PROMISC not set");
+	CHECK(rte_eth_promiscuous_disable(g_port) == 0, "promisc off");
+	CHECK(!(kif_flags(g_dpif) & IFF_PROMISC), "IFF_PROMISC still set");
+	CHECK(rte_eth_allmulticast_enable(g_port) == 0, "allmulti on");
+	CHECK(kif_flags(g_dpif) & IFF_ALLMULTI, "IFF_ALLMULTI not set");
+	CHECK(rte_eth_allmulticast_disable(g_port) == 0, "allmulti off");
+	CHECK(!(kif_flags(g_dpif) & IFF_ALLMULTI), "IFF_ALLMULTI still set");
+	INFO("MTU both ways, promisc and allmulti on the kernel interface");
+}
+
+
+static void *
+peer_flood(void *arg)
+{
+	(void)arg;
+	while (!g_stop)
+		peer_send(0, 64, 200, 4);
+	return NULL;
+}
+
+static void
+case_yank(void)
+{
+	struct rte_mbuf *pk[BURST];
+	pthread_t th;
+	uint64_t end, rx = 0, tx = 0;
+	unsigned int avail0 = rte_mempool_avail_count(g_mp), i;
+	uint16_t n;
+	int deleted = 0;
+
+	g_flooding = 1;
+	CHECK(pthread_create(&th, NULL, peer_flood, NULL) == 0, "thread");
+	end = rte_get_timer_cycles() + 3 * rte_get_timer_hz();
+	while (rte_get_timer_cycles() < end) {
+		n = rte_eth_rx_burst(g_port, 0, pk, BURST);
+		rx += n;
+		for (i = 0; i < n; i++)
+			rte_pktmbuf_free(pk[i]);
+		for (i = 0; i < 8; i++)
+			pk[i] = mk_udp(0, i, 100, 0, 2048);
+		n = rte_eth_tx_burst(g_port, 0, pk, 8);
+		tx += n;
+		for (i = n; i < 8; i++)
+			rte_pktmbuf_free(pk[i]);
+		if (!deleted && rte_get_timer_cycles() + 2 *
+		    rte_get_timer_hz() > end && rx > 0) {
+			sh("ip link del %s", g_dpif);
+			deleted = 1;
+		}
+	}
+	g_stop = 1;
+	pthread_join(th, NULL);
+	CHECK(deleted, "never received anything before the delete");
+	wait_link(g_port, 0, 3);
+	n = rte_eth_rx_burst(g_port, 0, pk, BURST);
+	CHECK(n == 0, "rx_burst returned %u after the interface went", n);
+	CHECK(rte_eth_dev_stop(g_port) == 0, "stop after yank");
+	CHECK(rte_eth_dev_close(g_port) == 0, "close after yank");
+	/* Closed: every mbuf, posted Rx buffers included, is back. */
+	CHECK(rte_mempool_avail_count(g_mp) == g_mp->size,
+	      "mbuf leak: %u of %u back (%u free before)",
+	      rte_mempool_avail_count(g_mp), g_mp->size, avail0);
+	INFO("interface deleted under traffic (rx %" PRIu64 ", tx %" PRIu64
+	     "): bursts return 0, stop/close ok, no mbuf leaked", rx, tx);
+	g_port = RTE_MAX_ETHPORTS;
+}
+
+/* Raw frames from the peer: runts and lying headers. */
+static void
+peer_raw(const uint8_t *f, size_t len)
+{
+	struct sockaddr_ll sll = { .sll_family = AF_PACKET,
+				   .sll_halen = 6 };
+	int s = peer_socket(AF_PACKET, SOCK_RAW, 0);
+
+	sll.sll_ifindex = 0;
+	{
+		int self = ns_enter(g_peerns);
+
+		sll.sll_ifindex = if_nametoindex(g_peerif);
+		ns_leave(self);
+	}
+	CHECK(sendto(s, f, len, 0, (void *)&sll, sizeof(sll)) == (ssize_t)len,
+	      "peer raw send %zu: %s", len, strerror(errno));
+	close(s);
+}
+
+static void
+case_bad(void)
+{
+	uint8_t f[256];
+	struct rte_mbuf *m, *pk[8];
+	struct rte_eth_stats st;
+	struct rte_ether_hdr *eh = (void *)f;
+	struct rte_ipv4_hdr *ip = (void *)(eh + 1);
+	struct rx_tally t;
+	unsigned int avail0, i;
+	uint16_t n;
+
+	/* Rx: Ethernet header only, IPv4 claiming 1000 bytes in 40, bad IHL. */
+	memset(f, 0, sizeof(f));
+	eh->dst_addr = g_mac;
+	eh->src_addr = g_peer_mac;
+	eh->ether_type = htons(RTE_ETHER_TYPE_IPV4);
+	peer_raw(f, 14);
+	ip->version_ihl = 0x45;
+	ip->total_length = htons(1000);
+	ip->next_proto_id = IPPROTO_UDP;
+	peer_raw(f, 40);
+	ip->version_ihl = 0x4f;	/* 60-byte header in a 20-byte frame */
+	peer_raw(f, 34);
+	ip->version_ihl = 0x41;	/* IHL 1 */
+	peer_raw(f, 60);
+	memset(&t, 0, sizeof(t));
+	rx_collect(&t, 1, 0, ~0u, 500, 0);
+	CHECK(t.frames >= 4, "runt frames not delivered/counted (%" PRIu64
+	      ")", t.frames);
+	/* Tx: offload requests that cannot be expressed, empty frames. */
+	avail0 = rte_mempool_avail_count(g_mp);
+	rte_eth_stats_reset(g_port);
+	for (i = 0; i < 4; i++)
+		pk[i] = mk_udp(0, i, 100, 1, 2048);
+	pk[0]->ol_flags = RTE_MBUF_F_TX_TCP_SEG | RTE_MBUF_F_TX_IPV4;
+	pk[0]->tso_segsz = 0;	/* TSO without MSS or l4_len */
+	pk[1]->ol_flags = RTE_MBUF_F_TX_UDP_CKSUM | RTE_MBUF_F_TX_IPV4;
+	pk[1]->l3_len = 0;	/* checksum offload without lengths */
+	pk[2]->ol_flags = RTE_MBUF_F_TX_SCTP_CKSUM | RTE_MBUF_F_TX_IPV4;
+	m = pk[3];
+	m->data_len = m->pkt_len = 0;	/* empty frame */
+	n = rte_eth_tx_burst(g_port, 0, pk, 4);
+	for (i = n; i < 4; i++)
+		rte_pktmbuf_free(pk[i]);
+	/* The port still works afterwards. */
+	for (i = 0; i < 4; i++)
+		pk[i] = mk_udp(0, i, 100, 0, 2048);
+	tx_all(g_port, 0, pk, 4);
+	rte_delay_ms(200);
+	/* Let Tx completions come back. */
+	n = rte_eth_tx_burst(g_port, 0, pk, 0);
+	rte_eth_stats_get(g_port, &st);
+	CHECK(st.oerrors >= 3, "bad Tx not counted in oerrors (%" PRIu64 ")",
+	      st.oerrors);
+	CHECK(st.opackets >= 4, "good Tx after bad not sent (%" PRIu64 ")",
+	      st.opackets);
+	CHECK(rte_mempool_avail_count(g_mp) == avail0,
+	      "bad Tx leaked mbufs: %u of %u", rte_mempool_avail_count(g_mp),
+	      avail0);
+	INFO("runts/lying headers received and counted (%" PRIu64
+	     " frames), bad Tx counted (oerrors %" PRIu64 "), no leak",
+	     t.frames, st.oerrors);
+}
+
+
+/* ---- TCP through a forwarding loop: TAP port <-> redirect port ---- */
+
+#define TCP_PORT	45201
+#define TCP_BYTES	(48u << 20)
+
+struct tcp_side {
+	uint64_t sent, rcvd;
+	int err;
+	char why[128];
+};
+
+static struct tcp_side g_cli, g_srv;
+static volatile int g_tcp_done;
+
+static void
+fill_pat(uint8_t *b, size_t n, uint64_t off)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		b[i] = (uint8_t)((off + i) * 31 + ((off + i) >> 12));
+}
+
+/* Send TCP_BYTES of pattern, then read TCP_BYTES back and check them. */
+static void
+tcp_talk(int s, struct tcp_side *me, int send_first)
+{
+	static __thread uint8_t buf[1 << 16], want[1 << 16];
+	int phase;
+
+	for (phase = 0; phase < 2; phase++) {
+		if ((phase == 0) == send_first) {
+			while (me->sent < TCP_BYTES) {
+				size_t n = RTE_MIN(sizeof(buf),
+						   TCP_BYTES - me->sent);
+				ssize_t w;
+
+				fill_pat(buf, n, me->sent);
+				w = send(s, buf, n, MSG_NOSIGNAL);
+				if (w <= 0) {
+					snprintf(me->why, sizeof(me->why),
+						 "send: %s", strerror(errno));
+					me->err = 1;
+					return;
+				}
+				me->sent += (uint64_t)w;
+				if ((size_t)w < n) {
+					/* resend the tail next round */
+				}
+			}
+		} else {
+			while (me->rcvd < TCP_BYTES) {
+				ssize_t r = recv(s, buf, sizeof(buf), 0);
+
+				if (r <= 0) {
+					snprintf(me->why, sizeof(me->why),
+						 "recv at %" PRIu64 ": %s",
+						 me->rcvd, r == 0 ? "EOF" :
+						 strerror(errno));
+					me->err = 1;
+					return;
+				}
+				fill_pat(want, (size_t)r, me->rcvd);
+				if (memcmp(buf, want, (size_t)r) != 0) {
+					snprintf(me->why, sizeof(me->why),
+						 "data corrupt near byte %" PRIu64,
+						 me->rcvd);
+					me->err = 1;
+					return;
+				}
+				me->rcvd += (uint64_t)r;
+			}
+		}
+	}
+}
+
+static void *
+tcp_server(void *arg)
+{
+	int ls = *(int *)arg, s;
+	struct timeval tv = { .tv_sec = 20 };
+
+	s = accept(ls, NULL, NULL);
+	if (s < 0) {
+		snprintf(g_srv.why, sizeof(g_srv.why), "accept: %s",
+			 strerror(errno));
+		g_srv.err = 1;
+		return NULL;
+	}
+	setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	setsockopt(s, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	tcp_talk(s, &g_srv, 0);
+	close(s);
+	return NULL;
+}
+
+static void *
+tcp_client(void *arg)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET,
+				 .sin_port = htons(TCP_PORT) };
+	struct timeval tv = { .tv_sec = 20 };
+	int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	(void)arg;
+	a.sin_addr.s_addr = inet_addr("198.18.0.2");
+	setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	setsockopt(s, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	if (connect(s, (void *)&a, sizeof(a)) < 0) {
+		snprintf(g_cli.why, sizeof(g_cli.why), "connect: %s",
+			 strerror(errno));
+		g_cli.err = 1;
+	} else {
+		tcp_talk(s, &g_cli, 1);
+	}
+	close(s);
+	g_tcp_done = 1;
+	return NULL;
+}
+
+/*
+ * Forwarding fix-up a real app does (l2fwd-kernel does the same): what
+ * the kernel handed us as GSO / checksum-partial goes out as TSO /
+ * checksum offload, so nothing is segmented or checksummed in DPDK.
+ */
+static void
+fwd_fix(struct rte_mbuf *m, uint64_t peer_tx)
+{
+	uint64_t ol = m->ol_flags, tx = 0;
+	uint32_t l4 = m->packet_type & RTE_PTYPE_L4_MASK;
+
+	if (RTE_ETH_IS_IPV4_HDR(m->packet_type))
+		tx |= RTE_MBUF_F_TX_IPV4;
+	else if (RTE_ETH_IS_IPV6_HDR(m->packet_type))
+		tx |= RTE_MBUF_F_TX_IPV6;
+	if ((ol & RTE_MBUF_F_RX_LRO) && l4 == RTE_PTYPE_L4_TCP &&
+	    (peer_tx & RTE_ETH_TX_OFFLOAD_TCP_TSO))
+		tx |= RTE_MBUF_F_TX_TCP_SEG | RTE_MBUF_F_TX_TCP_CKSUM;
+	else if ((ol & RTE_MBUF_F_RX_L4_CKSUM_MASK) ==
+		 RTE_MBUF_F_RX_L4_CKSUM_NONE && l4 == RTE_PTYPE_L4_TCP)
+		tx |= RTE_MBUF_F_TX_TCP_CKSUM;
+	else if ((ol & RTE_MBUF_F_RX_L4_CKSUM_MASK) ==
+		 RTE_MBUF_F_RX_L4_CKSUM_NONE && l4 == RTE_PTYPE_L4_UDP)
+		tx |= RTE_MBUF_F_TX_UDP_CKSUM;
+	if (!(tx & (RTE_MBUF_F_TX_TCP_SEG | RTE_MBUF_F_TX_L4_MASK)))
+		tx = 0;
+	m->ol_flags = tx;
+}
+
+static uint64_t
+fwd(uint16_t from, uint16_t to, uint64_t to_tx, uint64_t *dropped)
+{
+	struct rte_mbuf *pk[BURST];
+	uint16_t n, i, sent;
+
+	n = rte_eth_rx_burst(from, 0, pk, BURST);
+	for (i = 0; i < n; i++)
+		fwd_fix(pk[i], to_tx);
+	sent = n ? rte_eth_tx_burst(to, 0, pk, n) : 0;
+	for (i = sent; i < n; i++)
+		rte_pktmbuf_free(pk[i]);
+	*dropped += n - sent;
+	return n;
+}
+
+static void
+case_tcp(void)
+{
+	char tapif[IFNAMSIZ], targs[64];
+	struct rte_eth_dev_info info;
+	struct rte_ether_addr tmac;
+	struct sockaddr_in a = { .sin_family = AF_INET,
+				 .sin_port = htons(TCP_PORT) };
+	uint64_t t0, t1, drops = 0, frames = 0, btx;
+	pthread_t ts, tc;
+	uint16_t tport;
+	int ls, one = 1, self, gso;
+	double secs;
+
+	gso = strcmp(g_backend, "packet") == 0;
+	snprintf(tapif, sizeof(tapif), "%.10sk0", g_dpif);
+	snprintf(targs, sizeof(targs), "iface=%s", tapif);
+	/* The redirect port without TSO/LRO (xdp) gets segmented frames. */
+	tport = port_open("net_rtap_tk", targs, 1,
+			  RTE_ETH_RX_OFFLOAD_SCATTER |
+			  RTE_ETH_RX_OFFLOAD_TCP_CKSUM |
+			  RTE_ETH_RX_OFFLOAD_UDP_CKSUM |
+			  (gso ? RTE_ETH_RX_OFFLOAD_TCP_LRO : 0),
+			  RTE_ETH_TX_OFFLOAD_MULTI_SEGS |
+			  RTE_ETH_TX_OFFLOAD_TCP_CKSUM |
+			  RTE_ETH_TX_OFFLOAD_UDP_CKSUM |
+			  RTE_ETH_TX_OFFLOAD_TCP_TSO);
+	rte_eth_macaddr_get(tport, &tmac);
+	sh("ip addr add 198.18.0.1/24 dev %s && ip link set %s up", tapif,
+	   tapif);
+	sh("ip -n %s neigh replace 198.18.0.1 lladdr %02x:%02x:%02x:%02x:%02x:%02x dev %s nud permanent",
+	   g_peerns, tmac.addr_bytes[0], tmac.addr_bytes[1],
+	   tmac.addr_bytes[2], tmac.addr_bytes[3], tmac.addr_bytes[4],
+	   tmac.addr_bytes[5], g_peerif);
+	sh("ip neigh replace 198.18.0.2 lladdr %02x:%02x:%02x:%02x:%02x:%02x dev %s nud permanent",
+	   g_peer_mac.addr_bytes[0], g_peer_mac.addr_bytes[1],
+	   g_peer_mac.addr_bytes[2], g_peer_mac.addr_bytes[3],
+	   g_peer_mac.addr_bytes[4], g_peer_mac.addr_bytes[5], tapif);
+	wait_link(tport, 1, 5);
+	rte_eth_dev_info_get(g_port, &info);
+	btx = info.tx_offload_capa;
+
+	self = ns_enter(g_peerns);
+	ls = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	ns_leave(self);
+	setsockopt(ls, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	CHECK(bind(ls, (void *)&a, sizeof(a)) == 0 && listen(ls, 1) == 0,
+	      "listen: %s", strerror(errno));
+	CHECK(pthread_create(&ts, NULL, tcp_server, &ls) == 0, "thread");
+	CHECK(pthread_create(&tc, NULL, tcp_client, NULL) == 0, "thread");
+	t0 = rte_get_timer_cycles();
+	t1 = t0 + 40 * rte_get_timer_hz();
+	while (!g_tcp_done && rte_get_timer_cycles() < t1) {
+		uint64_t n = fwd(tport, g_port, btx, &drops);
+
+		n += fwd(g_port, tport, RTE_ETH_TX_OFFLOAD_TCP_TSO, &drops);
+		frames += n;
+		if (n == 0)
+			usleep(20);	/* 2 cores: leave the kernel its CPU */
+	}
+	secs = (double)(rte_get_timer_cycles() - t0) / rte_get_timer_hz();
+	if (!g_tcp_done)
+		shutdown(ls, SHUT_RDWR);
+	pthread_join(tc, NULL);
+	pthread_join(ts, NULL);
+	close(ls);
+	CHECK(!g_cli.err, "client: %s", g_cli.why);
+	CHECK(!g_srv.err, "server: %s", g_srv.why);
+	CHECK(g_srv.rcvd == TCP_BYTES && g_cli.rcvd == TCP_BYTES,
+	      "bytes: server got %" PRIu64 ", client got %" PRIu64,
+	      g_srv.rcvd, g_cli.rcvd);
+	INFO("TCP %u MB each way through tap <-> %s in %.2f s (%.2f Gbit/s both ways), %"
+	     PRIu64 " frames, %" PRIu64 " dropped at Tx",
+	     TCP_BYTES >> 20, g_backend, secs,
+	     2.0 * TCP_BYTES * 8 / secs / 1e9, frames, drops);
+	if (gso) {
+		uint64_t lro_in = xstat(tport, "rx_lro_packets");
+		uint64_t tso_out = xstat(g_port, "tx_tso_packets");
+		uint64_t big_out = xstat(g_port, "tx_size_1519_to_max_packets");
+		uint64_t lro_back = xstat(g_port, "rx_lro_packets");
+
+		INFO("GSO: tap rx_lro %" PRIu64 " -> packet tx_tso %" PRIu64
+		     " (%" PRIu64 " frames > 1518 bytes); packet rx_lro %"
+		     PRIu64, lro_in, tso_out, big_out, lro_back);
+		CHECK(lro_in > 0 && tso_out > 0 && big_out > 0,
+		      "GSO frames were not carried whole (tap lro %" PRIu64
+		      ", packet tso %" PRIu64 ")", lro_in, tso_out);
+		CHECK(lro_back > 0, "no GSO frame from the veth peer");
+	}
+	CHECK(rte_eth_dev_stop(tport) == 0 && rte_eth_dev_close(tport) == 0,
+	      "tap close");
+}
+
+int
+main(int argc, char **argv)
+{
+	char a_pci[] = "--no-pci", a_huge[] = "--no-huge", a_m[] = "-m",
+	     a_512[] = "512", a_fp[] = "--file-prefix", a_ll[] = "--log-level",
+	     a_lv[] = "*:notice";
+	char prefix[64], args[256];
+	char *eal[] = { argv[0], a_pci, a_huge, a_m, a_512, a_fp, prefix,
+			a_ll, a_lv, NULL };
+	const char *extra = getenv("RTAP_DEVARGS");
+	uint16_t nq = 1;
+	int ret;
+
+	if (argc < 5) {
+		fprintf(stderr, "usage: %s case dp-iface peer-netns peer-iface\n",
+			argv[0]);
+		return 2;
+	}
+	g_case = argv[1];
+	g_dpif = argv[2];
+	g_peerns = argv[3];
+	g_peerif = argv[4];
+	g_backend = getenv("RTAP_BACKEND") ? getenv("RTAP_BACKEND") : "packet";
+	snprintf(prefix, sizeof(prefix), "rtredir%d", getpid());
+	ret = rte_eal_init(RTE_DIM(eal) - 1, eal);
+	CHECK(ret >= 0, "EAL init");
+	g_mp = rte_pktmbuf_pool_create("mp", NB_MBUF, 256, 0,
+				       RTE_MBUF_DEFAULT_BUF_SIZE, 0);
+	CHECK(g_mp != NULL, "mempool");
+	peer_mac();
+	if (strcmp(g_case, "fanout") == 0)
+		nq = 2;
+	snprintf(args, sizeof(args), "backend=%s,iface=%s%s%s", g_backend,
+		 g_dpif, extra && *extra ? "," : "", extra ? extra : "");
+	g_port = port_open("net_rtap_t0", args, nq,
+			   RTE_ETH_RX_OFFLOAD_SCATTER |
+			   RTE_ETH_RX_OFFLOAD_TCP_LRO |
+			   RTE_ETH_RX_OFFLOAD_UDP_CKSUM |
+			   RTE_ETH_RX_OFFLOAD_TCP_CKSUM,
+			   RTE_ETH_TX_OFFLOAD_MULTI_SEGS |
+			   RTE_ETH_TX_OFFLOAD_IPV4_CKSUM |
+			   RTE_ETH_TX_OFFLOAD_UDP_CKSUM |
+			   RTE_ETH_TX_OFFLOAD_TCP_CKSUM |
+			   RTE_ETH_TX_OFFLOAD_TCP_TSO);
+	rte_eth_macaddr_get(g_port, &g_mac);
+	wait_link(g_port, 1, 5);
+
+	if (strcmp(g_case, "rx") == 0)
+		case_rx();
+	else if (strcmp(g_case, "rxcsum") == 0)
+		case_rxcsum();
+	else if (strcmp(g_case, "tx") == 0)
+		case_tx();
+	else if (strcmp(g_case, "jumbo") == 0)
+		case_jumbo();
+	else if (strcmp(g_case, "fanout") == 0)
+		case_fanout();
+	else if (strcmp(g_case, "lsc") == 0)
+		case_lsc();
+	else if (strcmp(g_case, "ctrl") == 0)
+		case_ctrl();
+	else if (strcmp(g_case, "yank") == 0)
+		case_yank();
+	else if (strcmp(g_case, "bad") == 0)
+		case_bad();
+	else if (strcmp(g_case, "tcp") == 0)
+		case_tcp();
+	else
+		FAIL("unknown case %s", g_case);
+
+	if (g_port != RTE_MAX_ETHPORTS) {
+		CHECK(rte_eth_dev_stop(g_port) == 0, "stop");
+		CHECK(rte_eth_dev_close(g_port) == 0, "close");
+	}
+	rte_eal_cleanup();
+	printf("PASS [%s/%s]\n", g_backend, g_case);
+	return 0;
+}

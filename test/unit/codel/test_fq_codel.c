@@ -228,6 +228,52 @@ test_sparse_vs_bulk(void)
 	test_check_no_leak(__func__);
 }
 
+/* The same with real UDP packets classified by the software 5-tuple
+ * hash (no RSS flag): the sparse flow's packet overtakes 200 bulk ones.
+ */
+static void
+test_sparse_vs_bulk_5tuple(void)
+{
+	struct rtap_fq_codel *fq = mk_fq(0, 0);
+	struct test_flow bulk = { .src4 = 0xc6120001, .dst4 = 0xc6130001,
+				  .sport = 40000, .dport = 5201 };
+	struct test_flow sparse = bulk;
+	struct rte_mbuf *m;
+	uint64_t now = BASE;
+	unsigned int i;
+
+	sparse.sport = 40001;
+	m = test_pkt(&bulk, 64, 0);
+	while (1) {
+		struct rte_mbuf *s2 = test_pkt(&sparse, 64, 0);
+		bool same = rtap_fq_codel_classify(fq, m) ==
+			rtap_fq_codel_classify(fq, s2);
+
+		rte_pktmbuf_free(s2);
+		if (!same)
+			break;
+		sparse.sport++; /* hash collision: pick another port */
+	}
+	rte_pktmbuf_free(m);
+	for (i = 0; i < 200; i++) {
+		m = test_pkt(&bulk, 1500, i);
+		rtap_fq_codel_enqueue_burst(fq, &m, 1, now);
+	}
+	for (i = 0; i < 5; i++) {
+		m = get1(fq, now);
+		CHECK(m != NULL && test_pkt_seq(m) == i, "bulk order");
+		rte_pktmbuf_free(m);
+	}
+	m = test_pkt(&sparse, 80, 9999);
+	rtap_fq_codel_enqueue_burst(fq, &m, 1, now);
+	m = get1(fq, now);
+	CHECK(m != NULL && test_pkt_seq(m) == 9999 &&
+	      rte_pktmbuf_pkt_len(m) == 80, "sparse packet not first");
+	rte_pktmbuf_free(m);
+	rtap_fq_codel_free(fq);
+	test_check_no_leak(__func__);
+}
+
 /*
  * DRR: two backlogged flows with 1500 B and 300 B packets get equal
  * bytes, within one quantum plus one packet, over any prefix of the
@@ -474,6 +520,7 @@ main(int argc, char **argv)
 	test_params();
 	test_classify();
 	test_sparse_vs_bulk();
+	test_sparse_vs_bulk_5tuple();
 	test_drr_fairness();
 	test_fattest_overflow();
 	test_memory_limit();

@@ -146,6 +146,7 @@ struct rtap_priv {
 	/* control path */
 	struct rtap_nl nl;	/* requests, in the probe-time netns */
 	int ioctl_sock;		/* AF_INET socket for ethtool ioctls */
+	int netns_fd;		/* netns the port was probed in */
 	struct rte_intr_handle *lsc_intr;	/* netlink monitor socket */
 	struct rte_intr_handle *rx_intr;	/* Rx queue eventfds */
 	struct mnl_socket *mon;

@@ -6,8 +6,11 @@
 
 #include <errno.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sched.h>
 #include <unistd.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <net/if.h>
 #include <linux/rtnetlink.h>
 
@@ -349,6 +352,46 @@ rtap_dev_infos_get(struct rte_eth_dev *dev, struct rte_eth_dev_info *info)
 	return 0;
 }
 
+/*
+ * Queue fds are opened by interface name (TUNSETIFF) or bound to sockets:
+ * both resolve in the calling thread's netns, which need not be the one
+ * the port was probed in.  Enter the port's netns for the duration.
+ */
+static int
+rtap_netns_enter(struct rtap_priv *p, int *saved)
+{
+	struct stat a, b;
+
+	*saved = -1;
+	if (p->netns_fd < 0 || fstat(p->netns_fd, &a) != 0 ||
+	    stat("/proc/thread-self/ns/net", &b) != 0 ||
+	    (a.st_ino == b.st_ino && a.st_dev == b.st_dev))
+		return 0;
+	*saved = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (*saved < 0 || setns(p->netns_fd, CLONE_NEWNET) != 0) {
+		int err = -errno;
+
+		RTAP_LOG(ERR, "%s: cannot enter the port's netns: %s",
+			 p->ifname, strerror(-err));
+		if (*saved >= 0)
+			close(*saved);
+		*saved = -1;
+		return err;
+	}
+	return 0;
+}
+
+static void
+rtap_netns_leave(int saved)
+{
+	if (saved < 0)
+		return;
+	if (setns(saved, CLONE_NEWNET) != 0)
+		RTAP_LOG(ERR, "cannot return to the caller's netns: %s",
+			 strerror(errno));
+	close(saved);
+}
+
 static void
 rtap_close_fds(struct rtap_priv *p)
 {
@@ -399,18 +442,24 @@ rtap_queues_start(struct rte_eth_dev *dev)
 {
 	struct rtap_priv *p = RTAP_PRIV(dev);
 	uint16_t i, nb_fds;
-	int ret;
+	int ret = 0, saved_ns;
 
 	if (p->be->rx_burst != NULL)
 		return p->be->queues_start != NULL ?
 			p->be->queues_start(dev) : 0;
 	nb_fds = RTE_MAX(dev->data->nb_rx_queues, 1);
+	ret = rtap_netns_enter(p, &saved_ns);
+	if (ret < 0)
+		return ret;
 	for (i = 0; i < nb_fds; i++) {
 		ret = p->be->open_queue(p, i, &p->qfd[i]);
 		if (ret < 0)
-			goto fail;
+			break;
 		p->nb_fds = i + 1;
 	}
+	rtap_netns_leave(saved_ns);
+	if (ret < 0)
+		goto fail;
 	if (p->be->set_offload != NULL) {
 		ret = p->be->set_offload(p, dev->data->dev_conf.rxmode.offloads);
 		if (ret < 0)
@@ -993,6 +1042,9 @@ rtap_dev_close(struct rte_eth_dev *dev)
 	if (p->ioctl_sock >= 0)
 		close(p->ioctl_sock);
 	p->ioctl_sock = -1;
+	if (p->netns_fd >= 0)
+		close(p->netns_fd);
+	p->netns_fd = -1;
 	rte_intr_instance_free(p->rx_intr);
 	p->rx_intr = NULL;
 	dev->intr_handle = NULL;
@@ -1086,6 +1138,7 @@ rtap_probe(struct rte_vdev_device *vdev)
 	p->keep_fd = -1;
 	p->link_speed = RTAP_DEFAULT_SPEED;
 	p->ioctl_sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	p->netns_fd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
 	ret = rtap_nl_open(&p->nl);
 	if (ret < 0 || p->ioctl_sock < 0) {
 		RTAP_LOG(ERR, "%s: control sockets: %s", name,
@@ -1159,6 +1212,8 @@ fail:
 	rtap_nl_close(&p->nl);
 	if (p->ioctl_sock >= 0)
 		close(p->ioctl_sock);
+	if (p->netns_fd >= 0)
+		close(p->netns_fd);
 	rte_intr_instance_free(p->rx_intr);
 	dev->intr_handle = NULL;
 	rte_eth_dev_release_port(dev);

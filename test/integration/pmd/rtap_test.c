@@ -24,6 +24,8 @@
 #include "rte_pmd_rtap.h"
 #include "rtap_test.h"
 
+const char *rt_eal_lcores = "0";
+
 uint64_t
 rt_now_ms(void)
 {
@@ -81,7 +83,7 @@ rt_eal_init(const char *prog, int nvdev, const char *const *vdevs)
 	snprintf(prefix, sizeof(prefix), "rtapt%d", getpid());
 	argv[argc++] = (char *)(uintptr_t)prog;
 	argv[argc++] = (char *)(uintptr_t)"-l";
-	argv[argc++] = (char *)(uintptr_t)"0";
+	argv[argc++] = (char *)(uintptr_t)rt_eal_lcores;
 	argv[argc++] = (char *)(uintptr_t)"--no-pci";
 	argv[argc++] = (char *)(uintptr_t)"--no-huge";
 	argv[argc++] = (char *)(uintptr_t)"-m";

@@ -44,6 +44,7 @@ void rt_require_env(void);
 /* New netns for the calling thread (lo up); returns an fd to it. */
 int rt_netns_new(void);
 void rt_netns_enter(int fd);
+extern const char *rt_eal_lcores;	/* -l argument, default "0" */
 /* EAL with --no-pci --no-huge and the given --vdev args. */
 void rt_eal_init(const char *prog, int nvdev, const char *const *vdevs);
 struct rte_mempool *rt_pool(const char *name, unsigned int n,

@@ -1279,8 +1279,11 @@ rte_pmd_rtap_set_link_speed(uint16_t port_id, uint32_t mbps, int full_duplex)
 		return -ENODEV;
 	if (p->be->set_link_speed != NULL)
 		ret = p->be->set_link_speed(p, mbps, full_duplex);
-	if (ret == 0 || ret == -ENOTSUP)
+	if (ret == 0 || ret == -ENOTSUP) {
 		p->link_speed = mbps;	/* reported either way */
+		/* No netlink event for this: refresh the cached link. */
+		rtap_link_update(p->dev, 0);
+	}
 	return ret;
 }
 

@@ -13,7 +13,7 @@
 
 /* Receive buffer: netlink messages are at most one page per skb for
  * notifications, dumps use up to 32 KiB skbs (netlink_dump). */
-#define NLMON_BUFSZ	(64 * 1024)
+#define NLMON_BUFSZ	((size_t)64 * 1024)
 
 /*
  * Request buffers are zero-initialised: libmnl 1.0.4's mnl_attr_put() does

@@ -218,6 +218,12 @@ main(int argc, char **argv)
 				st.codel.drops + st.codel.tail_drops);
 		rtap_fq_codel_free(b.fq_q);
 	} else {
+		struct rtap_codel_stats st;
+
+		rtap_codel_stats_get(b.q, &st);
+		if (st.drops || st.tail_drops)
+			fprintf(stderr, "warning: %" PRIu64 " drops\n",
+				st.drops + st.tail_drops);
 		rtap_codel_free(b.q);
 	}
 	free(all);

@@ -123,8 +123,8 @@ rtap_codel_sojourn_percentile_us(const struct rtap_codel_stats *st,
  * point; exported for tests. Truncation limits precision to about one
  * unit of the result, so the relative error grows with count: worst
  * measured 1.5e-5 near 2^32 (result ~2^16), far lower for the counts a
- * queue reaches; the unit test checks < 2e-5 over 1..2^20 and a sample
- * up to 2^32-1. Count 0 and 1 give 0xffffffff (1.0 - 2^-32).
+ * queue reaches; the unit test checks < 2e-5 over every count up to 2^16
+ * and samples up to 2^32-1. Count 0 and 1 give 0xffffffff (1.0 - 2^-32).
  */
 uint32_t
 rtap_codel_rec_inv_sqrt(uint32_t count);

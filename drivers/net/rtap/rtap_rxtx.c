@@ -252,8 +252,12 @@ rtap_rxq_stop(struct rtap_rxq *q)
 			s->m[j] = NULL;
 		}
 	}
-	if (q->ring_ok)
+	if (q->ring_ok) {
+		/* The ring's teardown is asynchronous: drop its file
+		 * reference now so closing the fd really closes the queue. */
+		io_uring_unregister_files(&q->ring);
 		io_uring_queue_exit(&q->ring);
+	}
 	q->ring_ok = 0;
 	if (q->efd >= 0)
 		close(q->efd);
@@ -505,6 +509,7 @@ rtap_txq_stop(struct rtap_txq *q)
 			q->slots[i].m = NULL;
 		}
 	}
+	io_uring_unregister_files(&q->ring);
 	io_uring_queue_exit(&q->ring);
 	q->ring_ok = 0;
 }

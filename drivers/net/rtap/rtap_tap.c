@@ -221,10 +221,23 @@ fail:
 static void
 rtap_tap_dev_close(struct rtap_priv *p)
 {
+	struct rtap_nl_link l;
+	int i;
+
 	/* Without TUNSETPERSIST the last close unregisters the device. */
 	if (p->keep_fd >= 0)
 		close(p->keep_fd);
 	p->keep_fd = -1;
+	/* The last file reference may be dropped asynchronously (io_uring
+	 * ring teardown): wait so that close means "gone" to the caller. */
+	for (i = 0; !p->args.persist && p->ifindex > 0 && i < 200; i++) {
+		if (rtap_nl_get_link(&p->nl, p->ifindex, &l) != 0)
+			break;
+		usleep(10 * 1000);
+	}
+	if (i == 200)
+		RTAP_LOG(WARNING, "%s: still present 2 s after close",
+			 p->ifname);
 	rte_free(p->be_priv);
 	p->be_priv = NULL;
 }

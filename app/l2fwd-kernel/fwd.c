@@ -40,6 +40,7 @@
  * instead of a silent drop here. */
 #define L2FK_BACKPRESSURE	(3 * 1024)
 #define L2FK_DRAIN_MS		200
+#define L2FK_RX_ROUNDS		8
 
 /* Drop frames whose metadata cannot be expressed on the egress port;
  * compacts the array, returns the frames kept. */
@@ -95,53 +96,59 @@ prepare(uint16_t port, uint16_t q, struct rte_mbuf **pkts, uint16_t n,
 	return n;
 }
 
+/*
+ * Receive up to L2FK_RX_ROUNDS bursts from one port into the managed
+ * queue towards the other.  Reading more than one burst per round, and
+ * before transmitting, drains the ingress port (above all the TAP: tun
+ * orphans every skb it queues, so TCP's small-queue accounting cannot see
+ * frames waiting in its ring, and that ring holds up to txqueuelen GSO
+ * frames).  The standing queue then forms in FQ-CoDel, where CoDel sees
+ * and controls it, and not in a ring nobody manages.
+ */
+static unsigned int
+fwd_rx(struct l2fk_qp *qp, bool to_nic, uint64_t now)
+{
+	struct l2fk_pair *p = qp->pair;
+	struct l2fk_txq *out = to_nic ? &qp->to_nic : &qp->to_kern;
+	struct l2fk_dir_stats *st = to_nic ? &qp->up : &qp->down;
+	uint16_t in_port = to_nic ? p->kern_port : p->nic_port;
+	struct rte_mbuf *pkts[L2FK_BURST];
+	unsigned int work = 0, r;
+	uint16_t n;
+
+	for (r = 0; r < L2FK_RX_ROUNDS; r++) {
+		if (l2fk_txq_backlog(out) >= L2FK_BACKPRESSURE) {
+			st->backpressure++;
+			break;
+		}
+		n = rte_eth_rx_burst(in_port, qp->qid, pkts, L2FK_BURST);
+		if (n == 0)
+			break;
+		work += n;
+		if (unlikely(to_nic ? !p->nic_link_up : !p->kern_admin_up)) {
+			st->rx_pkts += n;
+			st->link_down_drops += n;
+			rte_pktmbuf_free_bulk(pkts, n);
+			continue;
+		}
+		n = xlate(pkts, n, &p->plan, to_nic, st);
+		if (to_nic && (p->plan.nic_tx_ofl & ~RTE_ETH_TX_OFFLOAD_MULTI_SEGS))
+			n = prepare(p->nic_port, qp->qid, pkts, n, st);
+		l2fk_txq_enqueue(out, pkts, n, now);
+		if (n < L2FK_BURST)
+			break;
+	}
+	return work;
+}
+
 static unsigned int
 fwd_qp(struct l2fk_qp *qp, uint64_t now)
 {
-	struct l2fk_pair *p = qp->pair;
-	struct rte_mbuf *pkts[L2FK_BURST];
-	unsigned int work = 0;
-	uint16_t n;
+	unsigned int work;
 
-	/* NIC -> kernel */
-	if (l2fk_txq_backlog(&qp->to_kern) < L2FK_BACKPRESSURE) {
-		n = rte_eth_rx_burst(p->nic_port, qp->qid, pkts, L2FK_BURST);
-		if (n != 0) {
-			work += n;
-			if (unlikely(!p->kern_admin_up)) {
-				qp->down.rx_pkts += n;
-				qp->down.link_down_drops += n;
-				rte_pktmbuf_free_bulk(pkts, n);
-			} else {
-				n = xlate(pkts, n, &p->plan, false, &qp->down);
-				l2fk_txq_enqueue(&qp->to_kern, pkts, n, now);
-			}
-		}
-	} else {
-		qp->down.backpressure++;
-	}
+	work = fwd_rx(qp, false, now);
+	work += fwd_rx(qp, true, now);
 	work += l2fk_txq_xmit(&qp->to_kern, now);
-
-	/* kernel -> NIC */
-	if (l2fk_txq_backlog(&qp->to_nic) < L2FK_BACKPRESSURE) {
-		n = rte_eth_rx_burst(p->kern_port, qp->qid, pkts, L2FK_BURST);
-		if (n != 0) {
-			work += n;
-			if (unlikely(!p->nic_link_up)) {
-				qp->up.rx_pkts += n;
-				qp->up.link_down_drops += n;
-				rte_pktmbuf_free_bulk(pkts, n);
-			} else {
-				n = xlate(pkts, n, &p->plan, true, &qp->up);
-				if (p->plan.nic_tx_ofl & ~RTE_ETH_TX_OFFLOAD_MULTI_SEGS)
-					n = prepare(p->nic_port, qp->qid, pkts,
-						    n, &qp->up);
-				l2fk_txq_enqueue(&qp->to_nic, pkts, n, now);
-			}
-		}
-	} else {
-		qp->up.backpressure++;
-	}
 	work += l2fk_txq_xmit(&qp->to_nic, now);
 	return work;
 }

@@ -212,6 +212,40 @@ nic_conf(struct l2fk_pair *p, struct rte_eth_conf *c)
 	return 0;
 }
 
+/* Configure the NIC port from the plan (LSC and MTU fallbacks). */
+static int
+nic_configure(struct l2fk_pair *p, bool *intr)
+{
+	struct rte_eth_conf conf;
+	uint16_t nq = p->plan.nb_queues;
+	int ret;
+
+	nic_conf(p, &conf);
+	ret = port_configure(p->nic_port, nq, &conf, p->socket, intr);
+	if (ret < 0 && p->nic_lsc) {
+		/* Some drivers announce LSC but refuse it when configured. */
+		p->nic_lsc = false;
+		conf.intr_conf.lsc = 0;
+		ret = port_configure(p->nic_port, nq, &conf, p->socket, intr);
+	}
+	if (ret == -EINVAL && p->mtu > RTE_ETHER_MTU) {
+		/* ethdev validates the MTU against max_rx_pktlen, which some
+		 * drivers under-report (net_af_packet: 1518 whatever the
+		 * netdev's MTU).  Configure the ethdev at 1500 and keep the
+		 * real MTU for the kernel side. */
+		L2FK_LOG(WARNING, "%s: ethdev refuses MTU %u (max frame %u): "
+			 "configured at %u, kernel side keeps %u", p->nic_name,
+			 p->mtu, p->nic_info.max_rx_pktlen, RTE_ETHER_MTU,
+			 p->mtu);
+		conf.rxmode.mtu = RTE_ETHER_MTU;
+		ret = port_configure(p->nic_port, nq, &conf, p->socket, intr);
+	}
+	if (ret < 0)
+		L2FK_LOG(ERR, "%s: configure failed: %s", p->nic_name,
+			 rte_strerror(-ret));
+	return ret;
+}
+
 static int
 pair_queues_init(struct l2fk_pair *p)
 {
@@ -302,19 +336,9 @@ pair_create(struct l2fk_pair *p, uint16_t nic_port, uint16_t nb_lcores)
 	l2fk_plan_compute(&p->nic_info, &p->kern_info, nq, false, false,
 			  &p->plan);
 
-	nic_conf(p, &conf);
-	ret = port_configure(nic_port, nq, &conf, p->socket, &intr);
-	if (ret < 0 && p->nic_lsc) {
-		/* Some drivers announce LSC but refuse it when configured. */
-		p->nic_lsc = false;
-		conf.intr_conf.lsc = 0;
-		ret = port_configure(nic_port, nq, &conf, p->socket, &intr);
-	}
-	if (ret < 0) {
-		L2FK_LOG(ERR, "%s: configure failed: %s", p->nic_name,
-			 rte_strerror(-ret));
+	ret = nic_configure(p, &intr);
+	if (ret < 0)
 		return ret;
-	}
 	memset(&conf, 0, sizeof(conf));
 	conf.rxmode.offloads = p->plan.kern_rx_ofl;
 	conf.txmode.offloads = p->plan.kern_tx_ofl;
@@ -353,7 +377,6 @@ l2fk_pair_start(struct l2fk_pair *p)
 int
 l2fk_pair_reconfigure(struct l2fk_pair *p)
 {
-	struct rte_eth_conf conf;
 	uint16_t q;
 	bool intr;
 	int ret;
@@ -364,9 +387,7 @@ l2fk_pair_reconfigure(struct l2fk_pair *p)
 			 rte_strerror(-ret));
 	for (q = 0; q < p->plan.nb_queues; q++)
 		l2fk_txq_purge(&p->qp[q].to_nic);
-	nic_conf(p, &conf);
-	ret = port_configure(p->nic_port, p->plan.nb_queues, &conf, p->socket,
-			     &intr);
+	ret = nic_configure(p, &intr);
 	if (ret == 0)
 		ret = rte_eth_dev_start(p->nic_port);
 	if (ret < 0)

@@ -37,6 +37,8 @@ struct l2fk_txq_stats {
 	uint64_t completions;	/* completion reaps that found work */
 	uint64_t completed_bytes;
 	uint64_t infl_full;	/* in-flight tracking ring full */
+	uint64_t pokes;		/* completions asked for while stopped */
+	uint64_t stall_kicks;	/* sent past the limit: no completion */
 	uint64_t bypass_drops;	/* no_aqm mode: tail drops */
 };
 
@@ -48,6 +50,8 @@ struct l2fk_txq {
 	struct rtap_fq_codel *fq;	/* NULL: bypass (bench only) */
 	struct rtap_dql dql;
 	uint64_t hz;
+	uint32_t frame;		/* MTU-sized frame, bytes */
+	uint64_t stall_since;	/* stopped without completions since */
 	/* Dequeued from the AQM but not yet taken by the driver. */
 	struct rte_mbuf *pend[L2FK_TXQ_PEND];
 	uint16_t nb_pend;

@@ -329,6 +329,10 @@ tel_queues(const char *cmd __rte_unused, const char *params,
 							  t->st.bql_stops);
 				rte_tel_data_add_dict_u64(q, "completions",
 							  t->st.completions);
+				rte_tel_data_add_dict_u64(q, "pokes",
+							  t->st.pokes);
+				rte_tel_data_add_dict_u64(q, "stall_kicks",
+							  t->st.stall_kicks);
 				rte_tel_data_add_dict_u64(q, "completed_bytes",
 					t->st.completed_bytes);
 			}

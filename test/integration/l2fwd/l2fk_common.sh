@@ -6,7 +6,9 @@
 #
 #   l2fk_setup TAG              root/tool checks, testbed, cleanup trap
 #   l2fk_start NICKIND [ARGS]   start the app; NICKIND: afpacket | rtappkt
-#                               (net_rtap backend=packet); ARGS go after --
+#                               (net_rtap backend=packet); ARGS go after --;
+#                               L2FK_AFP_ARGS: extra net_af_packet devargs,
+#                               L2FK_LCORES: EAL -l list (default 0,1)
 #   l2fk_tel CMD [KEY]          telemetry query (l2fk_tel.py)
 #   l2fk_wait_tel CMD KEY VAL [SECS]   wait until KEY == VAL
 #   fail MSG                    print and exit 1 (cleanup runs)
@@ -60,7 +62,7 @@ l2fk_start() {
 	shift
 	case $kind in
 	afpacket)
-		vdev="net_af_packet0,iface=$TB_WDP"
+		vdev="net_af_packet0,iface=$TB_WDP${L2FK_AFP_ARGS:-}"
 		# net_af_packet reads raw frames without the vnet header: the
 		# peer must finish its checksums (a real wire carries full
 		# checksums anyway).
@@ -72,7 +74,7 @@ l2fk_start() {
 	*)
 		fail "unknown NIC kind $kind" ;;
 	esac
-	tb_bg "$TB_NS_DP" "$L2FK_BIN" -l 0,1 --no-pci --no-huge -m 512 \
+	tb_bg "$TB_NS_DP" "$L2FK_BIN" -l "${L2FK_LCORES:-0,1}" --no-pci --no-huge -m 512 \
 		--file-prefix "$TB" --log-level=lib.eal:warning \
 		--vdev "$vdev" -- --kernel-name "$TB_KIF" "$@" >"$L2FK_LOG" 2>&1
 	L2FK_PID=$TB_LAST_PID

@@ -80,9 +80,9 @@ main(int argc, char **argv)
 			continue;
 		}
 		for (k = 0; k < nent; k++) {
-			char path[4096];
-
 			if (ents[k]->d_name[0] != '.') {
+				char path[4096];
+
 				snprintf(path, sizeof(path), "%s/%s", argv[i],
 					 ents[k]->d_name);
 				errors += run_file(path) != 0;

@@ -107,7 +107,7 @@ struct fspec {
 	int vlan;		/* one 802.1Q tag */
 	int ipv;		/* 4, 6, or 0 for an ARP frame */
 	int ip_opts;		/* IPv4 option bytes, multiple of 4 */
-	int ext;		/* IPv6 hop-by-hop header bytes, 0 or 8 */
+	int ext;		/* IPv6 hop-by-hop header bytes, 8 * n */
 	uint8_t proto;		/* IPPROTO_TCP / UDP / ICMP */
 	int tcp_opts;		/* TCP option bytes, multiple of 4 */
 	uint8_t tcp_flags;
@@ -180,8 +180,8 @@ build(struct frame *f, const struct fspec *s)
 	f->l2 = off;
 	ip = p + off;
 	f->l3 = s->ipv == 4 ? 20 + s->ip_opts : 40 + s->ext;
-	f->l4 = s->proto == IPPROTO_TCP ? 20 + s->tcp_opts :
-		s->proto == IPPROTO_UDP ? 8 : 8;
+	/* UDP header or ICMP echo header: both 8 bytes */
+	f->l4 = s->proto == IPPROTO_TCP ? 20 + s->tcp_opts : 8;
 	f->l4_total = f->l4 + s->payload;
 	f->len = f->l2 + f->l3 + f->l4_total;
 	if (s->ipv == 4) {
@@ -209,9 +209,9 @@ build(struct frame *f, const struct fspec *s)
 		ip[24] = 0x20; ip[25] = 0x01; ip[27] = 0x02; ip[39] = 2;
 		if (s->ext) {
 			ip[40] = s->proto;	/* next header */
-			ip[41] = 0;		/* 8 bytes */
+			ip[41] = (uint8_t)(s->ext / 8 - 1);
 			ip[42] = 1;		/* PadN, 4 bytes */
-			ip[43] = 4;
+			ip[43] = 4;		/* then Pad1 (zeros) */
 		}
 	}
 	l4 = ip + f->l3;
@@ -267,10 +267,10 @@ mk_mbuf(const uint8_t *data, uint32_t len, uint32_t first, uint32_t segsz)
 {
 	struct rte_mbuf *head = NULL, *tail = NULL;
 	uint32_t off = 0;
-	uint16_t room;
 
 	do {
 		struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
+		uint16_t room;
 		uint32_t n;
 		char *dst;
 
@@ -616,6 +616,57 @@ test_rx_layouts(void)
 		NULL);
 }
 
+/* Headers that parse but cannot be trusted or described. */
+static void
+test_rx_odd_headers(void)
+{
+	static const struct rx_exp ebad = { RTAP_VNET_EBADHDR, 0, 0, 0, 0, 0,
+					    0, 0, 0, 0 };
+	struct virtio_net_hdr h;
+	struct fspec s;
+	struct rx_exp e;
+
+	/* UDP header cut by the IP total length (frame padded to 60). */
+	memset(&s, 0, sizeof(s));
+	s.ipv = 4;
+	s.proto = IPPROTO_UDP;
+	s.payload = 0;
+	build(&fr, &s);
+	put16(fr.b + 16, 20 + 6);
+	put16(fr.b + 24, 0);
+	put16(fr.b + 24, (uint16_t)~ref_fold(ref_add(0, fr.b + 14, 20)));
+	memset(fr.b + fr.len, 0, 60 - fr.len);
+	mkhdr(&h, VALID, 0, 0, 0, 0, 0);
+	e = (struct rx_exp){ 0, IPG, RTE_PTYPE_L2_ETHER | RTE_PTYPE_L3_IPV4,
+			     14, 20, 0, 0, RTAP_VNET_CSUM_GOOD, 0, 0 };
+	rx_case("rx udp header past datagram", &h, fr.b, 60, &e, NULL);
+	mkhdr(&h, NEEDS, VIRTIO_NET_HDR_GSO_UDP_L4, 0, 1000, 34, 6);
+	rx_case("rx uso udp header past datagram", &h, fr.b, 60, &ebad, NULL);
+
+	/* IPv6 extension headers longer than mbuf l3_len can hold (511). */
+	memset(&s, 0, sizeof(s));
+	s.ipv = 6;
+	s.ext = 472;		/* l3_len 512 */
+	s.proto = IPPROTO_UDP;
+	s.payload = 100;
+	build(&fr, &s);
+	mkhdr(&h, VALID, 0, 0, 0, 0, 0);
+	e = (struct rx_exp){ 0, 0, RTE_PTYPE_L2_ETHER, 14, 0, 0, 0,
+			     RTAP_VNET_CSUM_GOOD, 0, 0 };
+	rx_case("rx ipv6 l3_len 512", &h, fr.b, fr.len, &e, NULL);
+	mkhdr(&h, NEEDS, VIRTIO_NET_HDR_GSO_UDP_L4, 0, 1000, 14 + 512, 6);
+	rx_case("rx uso ipv6 l3_len 512", &h, fr.b, fr.len, &ebad, NULL);
+	/* ... while 504 bytes still fit */
+	s.ext = 464;
+	build(&fr, &s);
+	mkhdr(&h, VALID, 0, 0, 0, 0, 0);
+	e = (struct rx_exp){ 0, RTE_MBUF_F_RX_L4_CKSUM_GOOD,
+			     RTE_PTYPE_L2_ETHER | RTE_PTYPE_L3_IPV6_EXT |
+			     RTE_PTYPE_L4_UDP, 14, 504, 8, 0,
+			     RTAP_VNET_CSUM_GOOD, 0, 0 };
+	rx_case("rx ipv6 l3_len 504", &h, fr.b, fr.len, &e, NULL);
+}
+
 /*
  * NEEDS_CSUM that does not point at the parsed TCP/UDP checksum: finished
  * in software so the frame is delivered with a correct checksum.
@@ -681,6 +732,83 @@ test_rx_sw_csum(void)
 		memcpy(fr.b + start + off, "\0\0", 2);
 		mkhdr(&h, NEEDS, 0, 0, 0, start, off);
 		rx_case("rx sw csum at end", &h, fr.b, fr.len, &e, fr2.b);
+	}
+}
+
+/* The software checksum comes out as 0: sent as 0xffff (RFC 768). */
+static void
+test_rx_sw_csum_zero(void)
+{
+	struct virtio_net_hdr h;
+	struct fspec s;
+	struct rx_exp e;
+	uint32_t l4off, fix;
+
+	memset(&s, 0, sizeof(s));
+	s.ipv = 4;
+	s.proto = IPPROTO_ICMP;
+	s.payload = 40;
+	build(&fr, &s);
+	l4off = fr.l2 + fr.l3;
+	put16(fr.b + l4off + 2, 0);
+	/* choose one payload word so that the whole sum is 0xffff */
+	fix = l4off + 8;
+	put16(fr.b + fix, 0);
+	put16(fr.b + fix, (uint16_t)~ref_fold(ref_add(0, fr.b + l4off,
+						     fr.l4_total)));
+	CHECK_EQ(ref_fold(ref_add(0, fr.b + l4off, fr.l4_total)), 0xffff);
+	memcpy(&fr2, &fr, sizeof(fr));
+	put16(fr2.b + l4off + 2, 0xffff);
+	mkhdr(&h, NEEDS, 0, 0, 0, l4off, 2);
+	e = (struct rx_exp){ 0, IPG, RTE_PTYPE_L2_ETHER | RTE_PTYPE_L3_IPV4,
+			     14, 20, 0, 0, RTAP_VNET_CSUM_NONE, 0, 0 };
+	rx_case("rx sw csum zero", &h, fr.b, fr.len, &e, fr2.b);
+}
+
+/*
+ * A peer's csum_start/offset may point into the IP header: the software
+ * checksum then rewrites parsed bytes, and what we report must describe
+ * the frame as delivered (a zero-header decode of the result agrees).
+ */
+static void
+test_rx_sw_csum_in_header(void)
+{
+	static const struct { uint16_t start, off; } c[] = {
+		{ 14, 8 }, { 14, 6 }, { 14, 0 }, { 19, 0 }, { 16, 6 },
+		{ 14, 22 }, { 30, 10 },
+	};
+	struct virtio_net_hdr h, zero;
+	struct fspec s;
+	unsigned int i;
+
+	memset(&s, 0, sizeof(s));
+	s.ipv = 4;
+	s.proto = IPPROTO_TCP;
+	s.payload = 100;
+	mkhdr(&zero, 0, 0, 0, 0, 0, 0);
+	cur_test = "rx sw csum in header";
+	for (i = 0; i < RTE_DIM(c); i++) {
+		struct rte_mbuf *m, *m2;
+		int rc;
+
+		build(&fr, &s);
+		m = mk_mbuf(fr.b, fr.len, 0, 5);
+		mkhdr(&h, NEEDS, 0, 0, 0, c[i].start, c[i].off);
+		rc = rtap_vnet_rx_decode(&h, m, NULL);
+		CHECK_EQ(rc, 0);
+		mbuf_bytes(m, rx_out);
+		n_checks++;
+		if (memcmp(rx_out, fr.b, fr.len) == 0)
+			fail_at(__LINE__, "case %u: nothing written", i);
+		m2 = mk_mbuf(rx_out, fr.len, 0, 0);
+		CHECK_EQ(rtap_vnet_rx_decode(&zero, m2, NULL), 0);
+		CHECK_EQ(m->packet_type, m2->packet_type);
+		CHECK_EQ(m->l3_len, m2->l3_len);
+		CHECK_EQ(m->l4_len, m2->l4_len);
+		CHECK_EQ(m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK,
+			 m2->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK);
+		rte_pktmbuf_free(m);
+		rte_pktmbuf_free(m2);
 	}
 }
 
@@ -1151,6 +1279,12 @@ test_tx_errors(void)
 		  4, IPPROTO_UDP },
 		{ "tx udp cksum on tcp", { RTE_MBUF_F_TX_UDP_CKSUM, 14, 20,
 		  20, 0, PEER_ALL, 0 }, 4, IPPROTO_TCP },
+		{ "tx tcp cksum on udp6", { RTE_MBUF_F_TX_TCP_CKSUM |
+		  RTE_MBUF_F_TX_IPV6, 14, 40, 20, 0, PEER_ALL, 0 },
+		  6, IPPROTO_UDP },
+		{ "tx tso on udp6", { RTE_MBUF_F_TX_TCP_SEG |
+		  RTE_MBUF_F_TX_IPV6, 14, 40, 20, 1000, PEER_ALL, 0 },
+		  6, IPPROTO_UDP },
 		{ "tx headers split", { T4, 14, 20, 20, 0, PEER_ALL, 40 },
 		  4, IPPROTO_TCP },
 		{ "tx tso headers split", { T4 | RTE_MBUF_F_TX_TCP_SEG, 14,
@@ -1200,6 +1334,13 @@ test_tx_errors(void)
 	build(&fr, &s);
 	fr.b[14 + 6] = 0x20;		/* MF: fragment */
 	tx_case("tx cksum on fragment", &fr, &r, RTAP_VNET_ETXOFL, &zero,
+		NULL, 0);
+	s.payload = 3000;
+	build(&fr, &s);
+	put16(fr.b + 34 + 4, (uint16_t)(get16(fr.b + 34 + 4) + 2));
+	r = (struct tx_req){ RTE_MBUF_F_TX_UDP_SEG | RTE_MBUF_F_TX_IPV4,
+			     14, 20, 8, 1000, PEER_ALL, 0 };
+	tx_case("tx uso udp len mismatch", &fr, &r, RTAP_VNET_ETXOFL, &zero,
 		NULL, 0);
 	/* TSO frame longer than its IP datagram (padding is not TSO). */
 	s.proto = IPPROTO_TCP;
@@ -1280,7 +1421,10 @@ main(int argc, char **argv)
 
 	test_rx_basic();
 	test_rx_layouts();
+	test_rx_odd_headers();
 	test_rx_sw_csum();
+	test_rx_sw_csum_zero();
+	test_rx_sw_csum_in_header();
 	test_rx_errors();
 	test_tx();
 	test_tx_errors();

@@ -140,7 +140,7 @@ deliver_link(struct rtap_nlmon *nl, const struct rtap_nlmon_link *ev)
 		nl->st.filtered++;
 		return 0;
 	}
-	if (nl->ops.link == NULL)
+	if (nl->ops.link == NULL || !(nl->flags & RTAP_NLMON_F_LINK))
 		return 0;
 	nl->st.events++;
 	nl->ops.link(ev, nl->arg);
@@ -169,6 +169,7 @@ handle_link(struct rtap_nlmon *nl, struct rtap_nlmon_link *ev, bool quiet)
 {
 	struct nlmon_if *e = if_find(nl, ev->ifindex);
 	bool known = e != NULL && e->have_link;
+	bool fetch;
 	int n = 0;
 
 	ev->resync = nl->in_resync;
@@ -189,6 +190,11 @@ handle_link(struct rtap_nlmon *nl, struct rtap_nlmon_link *ev, bool quiet)
 			return -ENOMEM;
 		}
 	}
+	/* A new interface: learn its features so that later feature
+	 * notifications have a baseline (they only say what is, not what
+	 * changed).  Decided before the callback, which may call
+	 * rtap_nlmon_watch() and so move nl->ifs. */
+	fetch = !known && !e->have_feat && nl->ids.family != 0 && !nl->dumping;
 	e->seen = true;
 	e->have_link = true;
 	e->link = *ev;
@@ -196,10 +202,7 @@ handle_link(struct rtap_nlmon *nl, struct rtap_nlmon_link *ev, bool quiet)
 	e->link.resync = false;
 	if (!quiet && ev->changed != 0)
 		n = deliver_link(nl, ev);
-	/* A new interface: learn its features so that later feature
-	 * notifications have a baseline (they only say what is, not what
-	 * changed). */
-	if (!known && !e->have_feat && nl->ids.family != 0 && !nl->dumping)
+	if (fetch)
 		(void)fetch_features(nl, ev->ifindex);
 	return n;
 }

@@ -39,7 +39,8 @@
 extern "C" {
 #endif
 
-/* Subscriptions for rtap_nlmon_create(). */
+/* Subscriptions for rtap_nlmon_create().  RTNLGRP_LINK is always joined
+ * (state is keyed by link); F_LINK only enables link events. */
 #define RTAP_NLMON_F_LINK	(1u << 0) /* RTNLGRP_LINK */
 #define RTAP_NLMON_F_ADDR	(1u << 1) /* RTNLGRP_IPV4_IFADDR + IPV6_IFADDR */
 #define RTAP_NLMON_F_FEATURES	(1u << 2) /* ethtool genl "monitor" group */
@@ -150,8 +151,10 @@ rtap_nlmon_feat_test(const uint64_t *set, unsigned int bit)
 /*
  * Callbacks; any may be NULL.  Called from rtap_nlmon_process() (and
  * rtap_nlmon_sync()) in the caller's thread.  Event structs are only valid
- * during the call.  Callbacks must not destroy the monitor but may call the
- * synchronous helpers (their own echoes arrive as later events).
+ * during the call.  Callbacks must not destroy the monitor or call
+ * rtap_nlmon_process/resync/sync; they may call rtap_nlmon_watch/unwatch
+ * and the synchronous helpers (their own echoes arrive as later events,
+ * and only if they change something).
  */
 struct rtap_nlmon_ops {
 	void (*link)(const struct rtap_nlmon_link *ev, void *arg);
@@ -189,7 +192,12 @@ rtap_nlmon_create(unsigned int flags, const struct rtap_nlmon_ops *ops,
 void
 rtap_nlmon_destroy(struct rtap_nlmon *nl);
 
-/* Non-blocking socket to poll for POLLIN (edge or level: process drains). */
+/*
+ * File descriptor to poll for POLLIN: an epoll fd over the monitor's
+ * rtnetlink and ethtool sockets.  Poll it level-triggered (poll(), select(),
+ * default epoll, rte_intr callbacks): rtap_nlmon_process() reads at most
+ * 4096 datagrams per socket per call and leaves the rest readable.
+ */
 int
 rtap_nlmon_fd(const struct rtap_nlmon *nl);
 

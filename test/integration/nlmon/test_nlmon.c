@@ -851,10 +851,25 @@ test_overflow(void)
 	const struct rtap_nlmon_features *f = NULL;
 	char path[] = "/tmp/nlmon-batch-XXXXXX";
 	unsigned int i, nlink = 0, nfeat = 0;
-	int fd, b;
+	char ife[RTAP_NLMON_IFNAMSIZ], iff[RTAP_NLMON_IFNAMSIZ];
+	bool gone = false;
+	int fd, b, ie;
 	FILE *fp;
 
 	printf("== overflow\n");
+	/* A second watched link that disappears while events are being
+	 * lost: the resync must report it deleted. */
+	snprintf(ife, sizeof(ife), "%.*se", (int)strlen(ifa) - 1, ifa);
+	snprintf(iff, sizeof(iff), "%.*sf", (int)strlen(ifa) - 1, ifa);
+	sh("ip link add %s type veth peer name %s", ife, iff);
+	ie = (int)if_nametoindex(ife);
+	CHECK(ie > 0, "%s missing", ife);
+	CHECK(rtap_nlmon_watch(nl, ie) == 0, "watch %s", ife);
+	collect();
+	/* Only the IPv6 ff02::1/ff01::1 joins done at registration
+	 * (ipv6_add_dev) may show up, as mcast hints for ifE. */
+	CHECK(count(R_LINK) == 0 && count(R_FEAT) == 0 && count(R_ADDR) == 0,
+	      "new unwatched-then-watched link: %u events", nrec);
 	rtap_nlmon_stats_get(nl, &st0);
 	CHECK(rtap_nlmon_set_rcvbuf(nl, 1, false) == 0, "set_rcvbuf");
 	fd = mkstemp(path);
@@ -863,6 +878,7 @@ test_overflow(void)
 	for (i = 0; i < 300; i++)
 		fprintf(fp, "link set %s mtu %u\n", ifa, 1000 + i);
 	fprintf(fp, "link set %s mtu 1450\n", ifa);
+	fprintf(fp, "link del %s\n", ife);
 	fclose(fp);
 	sh("ip -batch %s", path);
 	unlink(path);
@@ -876,7 +892,13 @@ test_overflow(void)
 	CHECK(st1.resyncs == st0.resyncs + 1, "resyncs %llu -> %llu",
 	      (unsigned long long)st0.resyncs, (unsigned long long)st1.resyncs);
 	for (i = 0; i < nrec; i++) {
-		if (recs[i].type == R_LINK) {
+		if (recs[i].type == R_LINK && recs[i].u.l.ifindex == ie) {
+			CHECK(recs[i].u.l.deleted && recs[i].u.l.resync &&
+			      strcmp(recs[i].u.l.ifname, ife) == 0 && !gone,
+			      "overflow: %s event not a single resync deletion",
+			      ife);
+			gone = true;
+		} else if (recs[i].type == R_LINK) {
 			l = &recs[i].u.l;
 			nlink++;
 		} else if (recs[i].type == R_FEAT) {
@@ -889,6 +911,8 @@ test_overflow(void)
 	/* Events read before the overflow point are delivered normally;
 	 * the last link and features events carry the final state from the
 	 * resync dump. */
+	CHECK(gone, "overflow: vanished %s not reported deleted", ife);
+	CHECK(rtap_nlmon_unwatch(nl, ie) == 0, "unwatch");
 	CHECK(l != NULL && l->resync && l->mtu == 1450 &&
 	      (l->changed & RTAP_NLMON_LINK_CHG_MTU), "overflow: final link event");
 	b = bit_of("rx-gro");

@@ -112,11 +112,18 @@ nic_link_update(struct l2fk_pair *p, const char *why)
 static void
 kern_admin(struct l2fk_pair *p, bool up)
 {
+	const char *via = "";
 	int ret;
 
 	p->kern_admin_up = up;
 	ret = up ? rte_eth_dev_set_link_up(p->nic_port) :
 		rte_eth_dev_set_link_down(p->nic_port);
+	if (ret == -ENOTSUP && p->nic_ifindex > 0) {
+		/* No link control in the driver (net_af_packet), but the
+		 * port has a kernel netdev: its admin state is the NIC's. */
+		ret = rtap_nlmon_set_link(p->nic_ifindex, up);
+		via = " (via its netdev)";
+	}
 	p->ctl_events++;
 	if (ret < 0 && ret != -ENOTSUP) {
 		p->ctl_errors++;
@@ -124,10 +131,10 @@ kern_admin(struct l2fk_pair *p, bool up)
 			 p->kern_ifname, up ? "up" : "down", p->nic_name,
 			 up ? "up" : "down", rte_strerror(-ret));
 	} else {
-		L2FK_LOG(INFO, "%s admin %s -> %s link %s%s", p->kern_ifname,
+		L2FK_LOG(INFO, "%s admin %s -> %s link %s%s%s", p->kern_ifname,
 			 up ? "up" : "down", p->nic_name, up ? "up" : "down",
-			 ret == -ENOTSUP ? " (no link control in the driver: "
-			 "frames are dropped while down)" : "");
+			 via, ret == -ENOTSUP ? " (no link control in the "
+			 "driver: frames are dropped while down)" : "");
 	}
 	nic_link_update(p, "admin");
 }
@@ -394,7 +401,7 @@ l2fk_sync_start(void)
 		}
 		/* A NIC follows its kernel owner: down until the TAP is up. */
 		if (!p->kern_admin_up)
-			rte_eth_dev_set_link_down(p->nic_port);
+			kern_admin(p, false);
 		nic_link_update(p, "start");
 		mc_sync(p);
 	}

@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+#
+# Offload detection, no knobs:
+#   net_af_packet (no TSO, no checksum offload): the app must not ask the
+#   kernel for GSO or CHECKSUM_PARTIAL frames -- the TAP shows TSO and tx
+#   checksumming off -- and frames on the NIC stay MTU sized.
+#   net_rtap backend=packet (TSO + checksum via the vnet header): TSO is
+#   enabled on the NIC, the TAP offers TSO to the kernel, and a TCP upload
+#   crosses the app as GSO frames (average frame > 3000 bytes).
+set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=test/integration/l2fwd/l2fk_common.sh
+. "$here/l2fk_common.sh"
+L2FK_TAG=l2o l2fk_setup iperf3
+
+feat() {	# feat IFACE FEATURE -> on|off
+	ip netns exec "$TB_NS_DP" ethtool -k "$1" |
+		sed -n "s/^[[:space:]]*$2: \([a-z]*\).*/\1/p"
+}
+
+# $1: expected average frame size relation: "le1514" or "gt3000"
+upload_check() {
+	local b0 p0 b1 p1 avg
+	b0=$(l2fk_tel /l2fk/stats,0 kernel_to_nic.tx_bytes)
+	p0=$(l2fk_tel /l2fk/stats,0 kernel_to_nic.tx_pkts)
+	tb_bg "$TB_NS_SRV" iperf3 -s -1 -B "$TB_ADDR4_SRV" --logfile /dev/null
+	sleep 0.5
+	ip netns exec "$TB_NS_DP" timeout 20 iperf3 -c "$TB_ADDR4_SRV" -t 3 \
+		--connect-timeout 3000 -f m | grep -E "sender" || fail "iperf3 failed"
+	b1=$(l2fk_tel /l2fk/stats,0 kernel_to_nic.tx_bytes)
+	p1=$(l2fk_tel /l2fk/stats,0 kernel_to_nic.tx_pkts)
+	avg=$(( (b1 - b0) / (p1 - p0) ))
+	echo "kernel->NIC: $((p1 - p0)) frames, average $avg bytes"
+	case $1 in
+	le1514) [ "$avg" -le 1514 ] || fail "average frame $avg > 1514 without TSO" ;;
+	gt3000) [ "$avg" -gt 3000 ] || fail "average frame $avg: GSO frames not passed" ;;
+	esac
+}
+
+expect_tel() {	# key value
+	local v
+	v=$(l2fk_tel /l2fk/pairs,0 "$1") || fail "telemetry $1"
+	[ "$v" = "$2" ] || fail "$1 = '$v', expected '$2'"
+}
+
+# --- NIC without TSO ---
+l2fk_start afpacket
+expect_tel nic_tso 0
+expect_tel kernel_gso 0
+expect_tel kernel_csum 0
+expect_tel nic_tx_offloads MULTI_SEGS
+[ "$(feat "$TB_KIF" tx-tcp-segmentation)" = off ] || fail "TAP offers TSO to the kernel with a non-TSO NIC"
+[ "$(feat "$TB_KIF" tx-checksum-ip-generic)" = off ] || fail "TAP offers tx csum with a non-csum NIC"
+upload_check le1514
+echo "ok: net_af_packet: no TSO/csum requested from the kernel, MTU-sized frames"
+l2fk_stop
+tb_cleanup
+rm -rf "/var/run/dpdk/$TB"
+
+# --- NIC with TSO (net_rtap AF_PACKET backend) ---
+tb_init l2o
+trap l2fk_cleanup EXIT
+tb_wire || fail "testbed setup"
+ip netns exec "$TB_NS_DP" sysctl -qw "net.ipv4.conf.$TB_WDP.rp_filter=1" \
+	"net.ipv6.conf.$TB_WDP.disable_ipv6=1"
+L2FK_LCORES=0 l2fk_start rtappkt
+expect_tel nic_tso 1
+expect_tel kernel_gso 1
+expect_tel kernel_csum 1
+v=$(l2fk_tel /l2fk/pairs,0 nic_tx_offloads)
+[[ ",$v," == *",TCP_TSO,"* ]] || fail "NIC Tx offloads '$v' lack TCP_TSO"
+[ "$(feat "$TB_KIF" tx-tcp-segmentation)" = on ] || fail "TAP does not offer TSO with a TSO NIC"
+upload_check gt3000
+echo "ok: net_rtap/packet: TSO on the NIC, GSO frames pass through"
+l2fk_stop
+echo "PASS"

@@ -18,11 +18,17 @@
  * synchronous, so completions are normally ready when submit returns;
  * they are reaped before and after each submit and free the mbufs.
  *
- * Rings use COOP_TASKRUN|TASKRUN_FLAG (no IPI to the polling lcore;
- * the flag tells us when an enter is needed) but not SINGLE_ISSUER /
- * DEFER_TASKRUN: dev_stop runs on another thread than the poller and must
- * cancel and drain posted reads before their mbufs go back to the pool,
- * which a single-issuer ring refuses (-EEXIST) from any other thread.
+ * Ring flags: none of SINGLE_ISSUER, DEFER_TASKRUN or COOP_TASKRUN.  A
+ * posted read that had to wait completes through task work run by the
+ * thread that submitted it, which is the polling lcore, while dev_stop
+ * runs on a control thread and must cancel and drain those reads before
+ * their mbufs go back to the pool:
+ *  - SINGLE_ISSUER/DEFER_TASKRUN refuse the control thread (-EEXIST) and
+ *    leave the task work to an lcore that may never enter again;
+ *  - COOP_TASKRUN queues it without waking the lcore, so a stopped
+ *    (sleeping) lcore would keep the cancellations from completing.
+ * The default (signal-based task work) wakes or interrupts the submitter,
+ * so completions appear in the CQ without a system call by the poller.
  */
 
 #include <errno.h>
@@ -45,9 +51,8 @@ static int
 rtap_ring_init(struct io_uring *ring, unsigned int entries, int fd)
 {
 	struct io_uring_params prm;
+	/* SUBMIT_ALL (5.18): a bad SQE does not hold back the burst. */
 	unsigned int want[] = {
-		IORING_SETUP_COOP_TASKRUN | IORING_SETUP_TASKRUN_FLAG |
-			IORING_SETUP_SUBMIT_ALL,
 		IORING_SETUP_SUBMIT_ALL,
 		0,
 	};

@@ -58,8 +58,10 @@ s = json.load(sys.stdin)[0]["stats64"]
 print(s["rx"]["packets"] + s["tx"]["packets"])'
 }
 f0=$(counters)
+# Every thread of testpmd by TID (the lcore is not the main thread).
+tids=$(ls "/proc/$pmd_pid/task" | paste -sd, -)
 perf stat -x, -e syscalls:sys_enter_io_uring_enter -e raw_syscalls:sys_enter \
-	-p "$pmd_pid" -o "$log.perf" -- sleep 4 || fail "perf stat"
+	-t "$tids" -o "$log.perf" -- sleep 4 || fail "perf stat"
 f1=$(counters)
 frames=$((f1 - f0))
 enters=$(awk -F, '/io_uring_enter/ {print $1}' "$log.perf")
@@ -69,6 +71,8 @@ grep -E "sender|receiver" "$log.iperf" 2>/dev/null
 rm -f "$log.iperf"
 echo "window 4 s: net_rtap frames (TAP rx+tx) $frames, io_uring_enter $enters, all syscalls of testpmd $all"
 [ "$frames" -gt 20000 ] || fail "too little traffic to judge ($frames frames)"
+# Re-posting reads needs io_uring_enter: zero means perf saw no lcore.
+[ "${enters:-0}" -gt 0 ] || { cat "$log.perf"; fail "perf counted no io_uring_enter (threads: $tids)"; }
 ratio=$(python3 -c "print(f'{$enters / $frames:.4f}')")
 allr=$(python3 -c "print(f'{$all / $frames:.4f}')")
 echo "io_uring_enter per net_rtap frame: $ratio (bound $max_ratio); all testpmd syscalls per frame: $allr (includes net_af_packet)"

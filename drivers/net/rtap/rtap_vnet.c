@@ -59,7 +59,7 @@
 #define RTAP_VNET_UDP_HLEN	sizeof(struct rte_udp_hdr)
 #define RTAP_VNET_IPV4_HLEN_MAX	60
 #define RTAP_VNET_GSO_BY_FRAGS	0xFFFF	/* kernel-internal gso_size marker */
-#define RTAP_VNET_TCP_CWR	0x80	/* TCP flags byte: Congestion Window Reduced */
+#define RTAP_VNET_TCP_CWR	0x80	/* TCP Congestion Window Reduced */
 
 /* mbuf length bit-fields: l2_len:7, l3_len:9, l4_len:8. */
 #define RTAP_VNET_MBUF_L2_MAX	127
@@ -87,7 +87,7 @@ struct rtap_vnet_frame {
 	uint16_t l3_len;
 	uint16_t l4_len;
 	uint8_t l3;		/* 4, 6, or 0: no trustworthy IP header */
-	uint8_t l4;		/* IPPROTO_TCP/UDP/SCTP with a complete header */
+	uint8_t l4;		/* IPPROTO_TCP/UDP/SCTP, complete header */
 	uint8_t ip_csum_bad;	/* IPv4 header checksum wrong */
 };
 
@@ -117,7 +117,7 @@ rtap_vnet_rx_parse(const struct rte_mbuf *m, struct rtap_vnet_frame *f)
 	if ((ptype & RTE_PTYPE_L3_MASK) != 0 && RTE_ETH_IS_IPV4_HDR(ptype)) {
 		uint8_t copy[RTAP_VNET_IPV4_HLEN_MAX];
 		const struct rte_ipv4_hdr *ip;
-		uint32_t ihl = lens.l3_len;	/* 20..60: ptype checked 0x45..0x4f */
+		uint32_t ihl = lens.l3_len;	/* 20..60 (ptype: 0x45..0x4f) */
 		uint32_t tot;
 
 		if (ihl < sizeof(*ip) || ihl > sizeof(copy))
@@ -203,7 +203,8 @@ rtap_vnet_write(struct rte_mbuf *m, uint32_t off, const void *src,
 		if (off < seg_len) {
 			uint32_t n = RTE_MIN(len, seg_len - off);
 
-			memcpy(rte_pktmbuf_mtod_offset(m, uint8_t *, off), s, n);
+			memcpy(rte_pktmbuf_mtod_offset(m, uint8_t *, off), s,
+			       n);
 			s += n;
 			len -= n;
 			off = 0;
@@ -324,7 +325,7 @@ rtap_vnet_rx_decode(const struct virtio_net_hdr *hdr, struct rte_mbuf *m,
 		return RTAP_VNET_EBADHDR;
 
 	if (flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) {
-		/* Same bound as the kernel: the whole L4 header and the field. */
+		/* Kernel's bound: the whole L4 header and the field. */
 		if (start + RTE_MAX(l4_min, offset + 2) > pkt_len ||
 		    start < RTE_ETHER_HDR_LEN)
 			return RTAP_VNET_ECSUM;
@@ -469,8 +470,9 @@ rtap_vnet_tx_encode(struct rte_mbuf *m, struct virtio_net_hdr *hdr,
 			return RTAP_VNET_ETXOFL;
 		proto = ip->next_proto_id;
 		l4_total = tot - l3;
-		if (ip->fragment_offset & rte_cpu_to_be_16(
-				RTE_IPV4_HDR_OFFSET_MASK | RTE_IPV4_HDR_MF_FLAG))
+		if (ip->fragment_offset &
+		    rte_cpu_to_be_16(RTE_IPV4_HDR_OFFSET_MASK |
+				     RTE_IPV4_HDR_MF_FLAG))
 			proto = 0;	/* no L4 offload on fragments */
 	} else if (ipv == 6) {
 		struct rte_ipv6_hdr *ip6 = (struct rte_ipv6_hdr *)l3p;

@@ -47,7 +47,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define FUZZ_ASSERT(c) do { \
 	if (!(c)) { \
-		fprintf(stderr, "fuzz_vnet: invariant failed at line %d: %s\n", \
+		fprintf(stderr, "fuzz_vnet: invariant failed, line %d: %s\n", \
 			__LINE__, #c); \
 		abort(); \
 	} \

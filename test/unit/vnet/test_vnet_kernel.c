@@ -4,17 +4,17 @@
  *
  * In a private network namespace, a TAP with IFF_VNET_HDR and the offloads
  * rtap_vnet_tun_offload() asks for.  This program plays the link peer:
- *  - kernel -> us: UDP (v4, v6), UDP GSO (UDP_SEGMENT), a TCP SYN and TCP
- *    TSO data from a real socket; every frame the kernel sends (ARP, ND,
+ *  - kernel -> us: UDP and UDP GSO (UDP_SEGMENT), TCP SYN and TCP TSO data
+ *    from real sockets, IPv4 and IPv6; every frame the kernel sends (ARP, ND,
  *    MLD included) must decode without error; checksum-partial frames,
  *    finished the way the kernel would, must verify with DPDK's
  *    rte_ipv4/6_udptcp_cksum_verify() (proves the kernel seeds the field
  *    with the pseudo-header *including* the L4 length, the convention
  *    tx_encode writes); GSO frames come out as LRO with the right tso_segsz.
  *  - us -> kernel: a SYN-ACK (TX_IP_CKSUM + TX_TCP_CKSUM) and a 3-segment
- *    TSO frame encoded by rtap_vnet_tx_encode(); the kernel must complete
- *    the handshake (it verifies our IPv4 header checksum) and the socket
- *    must read back exactly our payload.
+ *    TSO frame encoded by rtap_vnet_tx_encode(), IPv4 and IPv6; the kernel
+ *    must complete the handshake (it verifies our IPv4 header checksum)
+ *    and the socket must read back exactly our payload.
  * Fails (exit 1) with a message when not root or when the kernel refuses.
  */
 
@@ -283,33 +283,48 @@ tx_frame(struct rte_mbuf *m, uint64_t ol, uint16_t l3, uint16_t l4,
 	rte_pktmbuf_free(m);
 }
 
-/* Ethernet + IPv4 + TCP from the peer (198.18.0.2:5201) to the tap. */
+/* Ethernet + IPv4/IPv6 + TCP from the peer (port 5201) to the tap. */
 static struct rte_mbuf *
-peer_tcp4(uint16_t dport, uint32_t seq, uint32_t ack, uint8_t flags,
-	  const uint8_t *opt, uint8_t optlen, uint32_t payload)
+peer_tcp(int v6, uint16_t dport, uint32_t seq, uint32_t ack, uint8_t flags,
+	 const uint8_t *opt, uint8_t optlen, uint32_t payload)
 {
+	uint32_t l3 = v6 ? sizeof(struct rte_ipv6_hdr) :
+			   sizeof(struct rte_ipv4_hdr);
 	uint32_t l4 = sizeof(struct rte_tcp_hdr) + optlen;
-	uint32_t len = RTE_ETHER_HDR_LEN + sizeof(struct rte_ipv4_hdr) + l4 +
-		       payload;
+	uint32_t len = RTE_ETHER_HDR_LEN + l3 + l4 + payload;
 	static uint8_t b[FRAME_MAX];
 	struct rte_ether_hdr *eh = (struct rte_ether_hdr *)b;
-	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(eh + 1);
-	struct rte_tcp_hdr *th = (struct rte_tcp_hdr *)(ip + 1);
+	struct rte_tcp_hdr *th;
 	uint32_t i;
 
 	memset(b, 0, len);
 	memcpy(&eh->dst_addr, tap_mac, 6);
 	memcpy(&eh->src_addr, peer_mac, 6);
-	eh->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
-	ip->version_ihl = RTE_IPV4_VHL_DEF;
-	ip->total_length = rte_cpu_to_be_16((uint16_t)(len -
-						       RTE_ETHER_HDR_LEN));
-	ip->packet_id = rte_cpu_to_be_16(7);
-	ip->time_to_live = 64;
-	ip->next_proto_id = IPPROTO_TCP;
-	ip->hdr_checksum = 0xdead;	/* TX_IP_CKSUM must fix it */
-	ip->src_addr = rte_cpu_to_be_32(RTE_IPV4(198, 18, 0, 2));
-	ip->dst_addr = rte_cpu_to_be_32(RTE_IPV4(198, 18, 0, 1));
+	if (v6) {
+		struct rte_ipv6_hdr *ip6 = (struct rte_ipv6_hdr *)(eh + 1);
+
+		eh->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV6);
+		ip6->vtc_flow = rte_cpu_to_be_32(6u << 28);
+		ip6->payload_len = rte_cpu_to_be_16((uint16_t)(l4 + payload));
+		ip6->proto = IPPROTO_TCP;
+		ip6->hop_limits = 64;
+		inet_pton(AF_INET6, "2001:2::2", ip6->src_addr);
+		inet_pton(AF_INET6, "2001:2::1", ip6->dst_addr);
+	} else {
+		struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(eh + 1);
+
+		eh->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
+		ip->version_ihl = RTE_IPV4_VHL_DEF;
+		ip->total_length = rte_cpu_to_be_16((uint16_t)(l3 + l4 +
+							       payload));
+		ip->packet_id = rte_cpu_to_be_16(7);
+		ip->time_to_live = 64;
+		ip->next_proto_id = IPPROTO_TCP;
+		ip->hdr_checksum = 0xdead;	/* TX_IP_CKSUM must fix it */
+		ip->src_addr = rte_cpu_to_be_32(RTE_IPV4(198, 18, 0, 2));
+		ip->dst_addr = rte_cpu_to_be_32(RTE_IPV4(198, 18, 0, 1));
+	}
+	th = (struct rte_tcp_hdr *)(b + RTE_ETHER_HDR_LEN + l3);
 	th->src_port = rte_cpu_to_be_16(5201);
 	th->dst_port = rte_cpu_to_be_16(dport);
 	th->sent_seq = rte_cpu_to_be_32(seq);
@@ -391,28 +406,42 @@ test_udp(int family, int gso)
 }
 
 static void
-test_tcp4(void)
+test_tcp(int v6)
 {
 	static const uint8_t mss_opt[4] = { 2, 4, 0x05, 0xb4 };	/* 1460 */
-	uint32_t want = RTE_PTYPE_L3_IPV4 | RTE_PTYPE_L4_TCP;
+	uint32_t want = (v6 ? RTE_PTYPE_L3_IPV6 : RTE_PTYPE_L3_IPV4) |
+			RTE_PTYPE_L4_TCP;
+	uint64_t l3fl = v6 ? RTE_MBUF_F_TX_IPV6 :
+			     RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM;
+	uint16_t l3 = v6 ? 40 : 20;
 	struct rx_frame *f = malloc(sizeof(*f));
-	struct sockaddr_in a;
+	union {
+		struct sockaddr_in v4;
+		struct sockaddr_in6 v6;
+	} a;
 	const struct rte_tcp_hdr *th;
 	static uint8_t out[20000], in[3000];
 	struct rte_mbuf *m;
 	uint32_t isn, got = 0;
 	uint16_t cport;
-	int s = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	int s = socket(v6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_NONBLOCK,
+		       0);
 	struct pollfd p;
 
 	if (s < 0 || f == NULL)
 		die("tcp socket: %s", strerror(errno));
 	memset(&a, 0, sizeof(a));
-	a.sin_family = AF_INET;
-	a.sin_port = htons(5201);
-	inet_pton(AF_INET, "198.18.0.2", &a.sin_addr);
-	if (connect(s, (struct sockaddr *)&a, sizeof(a)) == 0 ||
-	    errno != EINPROGRESS)
+	if (v6) {
+		a.v6.sin6_family = AF_INET6;
+		a.v6.sin6_port = htons(5201);
+		inet_pton(AF_INET6, "2001:2::2", &a.v6.sin6_addr);
+	} else {
+		a.v4.sin_family = AF_INET;
+		a.v4.sin_port = htons(5201);
+		inet_pton(AF_INET, "198.18.0.2", &a.v4.sin_addr);
+	}
+	if (connect(s, (struct sockaddr *)&a, v6 ? sizeof(a.v6) :
+		    sizeof(a.v4)) == 0 || errno != EINPROGRESS)
 		die("connect: %s", strerror(errno));
 
 	/* SYN: a partial-checksum TCP frame */
@@ -430,10 +459,9 @@ test_tcp4(void)
 	rte_pktmbuf_free(m);
 
 	/* our SYN-ACK through tx_encode: IP checksum + TCP partial */
-	tx_frame(peer_tcp4(cport, 1000, isn + 1,
-			   RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG, mss_opt, 4, 0),
-		 RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM |
-		 RTE_MBUF_F_TX_TCP_CKSUM, 20, 24, 0);
+	tx_frame(peer_tcp(v6, cport, 1000, isn + 1,
+			  RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG, mss_opt, 4, 0),
+		 l3fl | RTE_MBUF_F_TX_TCP_CKSUM, l3, 24, 0);
 	p = (struct pollfd){ .fd = s, .events = POLLOUT };
 	if (poll(&p, 1, 2000) != 1)
 		die("handshake did not complete: kernel refused our SYN-ACK");
@@ -453,28 +481,28 @@ test_tcp4(void)
 	if (m == NULL) {
 		fail_at(__LINE__, "no TCP GSO frame from the kernel");
 	} else {
-		printf("kernel TCPv4 GSO: flags %u gso_type %u gso_size %u "
+		printf("kernel TCPv%c GSO: flags %u gso_type %u gso_size %u "
 		       "hdr_len %u csum %u/%u len %u -> ol 0x%" PRIx64
-		       " segsz %u nb_segs %u\n", f->hdr.flags,
+		       " segsz %u nb_segs %u\n", v6 ? '6' : '4', f->hdr.flags,
 		       f->hdr.gso_type, f->hdr.gso_size, f->hdr.hdr_len,
 		       f->hdr.csum_start, f->hdr.csum_offset, f->len,
 		       m->ol_flags, m->tso_segsz, m->nb_segs);
 		CHECK_EQ(f->hdr.gso_type & ~VIRTIO_NET_HDR_GSO_ECN,
+			 v6 ? VIRTIO_NET_HDR_GSO_TCPV6 :
 			 VIRTIO_NET_HDR_GSO_TCPV4);
-		CHECK_EQ(m->tso_segsz, 1460);
-		CHECK_EQ(m->packet_type, RTE_PTYPE_L2_ETHER |
-			 RTE_PTYPE_L3_IPV4 | RTE_PTYPE_L4_TCP);
+		/* our MSS option, capped by the 1500 MTU for IPv6 */
+		CHECK_EQ(m->tso_segsz, v6 ? 1440 : 1460);
+		CHECK_EQ(m->packet_type, RTE_PTYPE_L2_ETHER | want);
 		CHECK_EQ(m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK,
 			 RTE_MBUF_F_RX_L4_CKSUM_NONE);
 		rte_pktmbuf_free(m);
 	}
 
 	/* our TSO frame: 3000 bytes in 1000-byte segments */
-	tx_frame(peer_tcp4(cport, 1001, isn + 1,
-			   RTE_TCP_ACK_FLAG | RTE_TCP_PSH_FLAG, NULL, 0,
-			   sizeof(in)),
-		 RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM |
-		 RTE_MBUF_F_TX_TCP_SEG, 20, 20, 1000);
+	tx_frame(peer_tcp(v6, cport, 1001, isn + 1,
+			  RTE_TCP_ACK_FLAG | RTE_TCP_PSH_FLAG, NULL, 0,
+			  sizeof(in)),
+		 l3fl | RTE_MBUF_F_TX_TCP_SEG, l3, 20, 1000);
 	p = (struct pollfd){ .fd = s, .events = POLLIN };
 	while (got < sizeof(in) && poll(&p, 1, 2000) == 1) {
 		ssize_t n = recv(s, in + got, sizeof(in) - got, 0);
@@ -491,8 +519,8 @@ test_tcp4(void)
 			bad += in[i] != (uint8_t)(i * 13 + 5);
 		CHECK_EQ(bad, 0);
 	}
-	printf("our TSO frame: socket read %u of %zu bytes\n", got,
-	       sizeof(in));
+	printf("our TSOv%c frame: socket read %u of %zu bytes\n",
+	       v6 ? '6' : '4', got, sizeof(in));
 	close(s);
 	free(f);
 }
@@ -558,7 +586,8 @@ main(void)
 	test_udp(AF_INET, 1);
 	test_udp(AF_INET6, 0);
 	test_udp(AF_INET6, 1);
-	test_tcp4();
+	test_tcp(0);
+	test_tcp(1);
 	/* drain the rest (more TSO data, ND, MLD): all must decode */
 	{
 		struct rx_frame *f = malloc(sizeof(*f));

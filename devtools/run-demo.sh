@@ -37,7 +37,7 @@ nic=${RTAP_DEMO_NIC:-rtap}
 tb_init demo
 tmp=$(mktemp -d /tmp/rtap-demo.XXXXXX)
 demo_cleanup() {
-	tb_cleanup
+	tb_cleanup	# also clears the traps
 	rm -rf "/var/run/dpdk/$TB" "$tmp"
 }
 trap demo_cleanup EXIT
@@ -175,6 +175,6 @@ echo "   TCP wire -> kernel:   $res_down"
 echo "   ping during upload:   $res_load"
 [ "$flent_on" = 1 ] && echo "   flent rrul 10 s:      $res_rrul"
 [ -n "${q:-}" ] && echo "$q" | sed 's/^/   /'
-tb_cleanup
+demo_cleanup
 if [ $fail -eq 0 ]; then echo "== demo OK"; else echo "== demo FAILED"; fi
 exit $fail

@@ -14,7 +14,10 @@
  *  - us -> kernel: a SYN-ACK (TX_IP_CKSUM + TX_TCP_CKSUM) and a 3-segment
  *    TSO frame encoded by rtap_vnet_tx_encode(), IPv4 and IPv6; the kernel
  *    must complete the handshake (it verifies our IPv4 header checksum)
- *    and the socket must read back exactly our payload.
+ *    and the socket must read back exactly our payload; the same encoder's
+ *    checksum-offload, TSO and USO frames (v4 and v6) forwarded by the
+ *    kernel to a second TAP without offloads come out with correct
+ *    checksums and our bytes, segmented at our gso_size.
  * Fails (exit 1) with a message when not root or when the kernel refuses.
  */
 
@@ -53,6 +56,7 @@
 #include "rtap_vnet.h"
 
 #define IFNAME		"rtvk0"
+#define IFNAME2		"rtvk1"
 #define FRAME_MAX	(65536 + 64)
 #define SEG_ROOM	2048	/* scattered Rx, like the PMD */
 
@@ -270,7 +274,8 @@ tx_frame(struct rte_mbuf *m, uint64_t ol, uint16_t l3, uint16_t l4,
 	m->l4_len = l4;
 	m->tso_segsz = segsz;
 	rc = rtap_vnet_tx_encode(m, &h, RTAP_VNET_PEER_CSUM |
-				 RTAP_VNET_PEER_TSO4 | RTAP_VNET_PEER_TSO6);
+				 RTAP_VNET_PEER_TSO4 | RTAP_VNET_PEER_TSO6 |
+				 RTAP_VNET_PEER_USO4 | RTAP_VNET_PEER_USO6);
 	CHECK_EQ(rc, 0);
 	p = rte_pktmbuf_read(m, 0, m->pkt_len, lin);
 	iov[0].iov_base = &h;
@@ -525,6 +530,176 @@ test_tcp(int v6)
 	free(f);
 }
 
+/*
+ * Forwarded through the kernel to a second TAP without any offload: the
+ * kernel must finish our partial checksums (skb_checksum_help) and
+ * segment our GSO frames in software (tcp_gso_segment/__udp_gso_segment,
+ * which adjust the pseudo-header sum we seeded).  Every frame that comes
+ * out must carry a correct checksum and our bytes, in order.
+ */
+static struct rte_mbuf *
+fwd_pkt(int v6, uint8_t proto, uint32_t payload)
+{
+	uint32_t l3 = v6 ? sizeof(struct rte_ipv6_hdr) :
+			   sizeof(struct rte_ipv4_hdr);
+	uint32_t l4 = proto == IPPROTO_TCP ? sizeof(struct rte_tcp_hdr) :
+					     sizeof(struct rte_udp_hdr);
+	uint32_t len = RTE_ETHER_HDR_LEN + l3 + l4 + payload;
+	static uint8_t b[FRAME_MAX];
+	struct rte_ether_hdr *eh = (struct rte_ether_hdr *)b;
+	uint8_t *l4p = b + RTE_ETHER_HDR_LEN + l3;
+	uint32_t i;
+
+	memset(b, 0, len);
+	memcpy(&eh->dst_addr, tap_mac, 6);
+	memcpy(&eh->src_addr, peer_mac, 6);
+	if (v6) {
+		struct rte_ipv6_hdr *ip6 = (struct rte_ipv6_hdr *)(eh + 1);
+
+		eh->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV6);
+		ip6->vtc_flow = rte_cpu_to_be_32(6u << 28);
+		ip6->payload_len = rte_cpu_to_be_16((uint16_t)(l4 + payload));
+		ip6->proto = proto;
+		ip6->hop_limits = 64;
+		inet_pton(AF_INET6, "2001:2::2", ip6->src_addr);
+		inet_pton(AF_INET6, "2001:3::2", ip6->dst_addr);
+	} else {
+		struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(eh + 1);
+
+		eh->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
+		ip->version_ihl = RTE_IPV4_VHL_DEF;
+		ip->total_length = rte_cpu_to_be_16((uint16_t)(l3 + l4 +
+							       payload));
+		ip->time_to_live = 64;
+		ip->next_proto_id = proto;
+		ip->src_addr = rte_cpu_to_be_32(RTE_IPV4(198, 18, 0, 2));
+		ip->dst_addr = rte_cpu_to_be_32(RTE_IPV4(198, 19, 0, 2));
+	}
+	if (proto == IPPROTO_TCP) {
+		struct rte_tcp_hdr *th = (struct rte_tcp_hdr *)l4p;
+
+		th->src_port = rte_cpu_to_be_16(5201);
+		th->dst_port = rte_cpu_to_be_16(40000);
+		th->sent_seq = rte_cpu_to_be_32(1);
+		th->data_off = 5 << 4;
+		th->tcp_flags = RTE_TCP_ACK_FLAG | RTE_TCP_PSH_FLAG;
+		th->rx_win = rte_cpu_to_be_16(65535);
+	} else {
+		struct rte_udp_hdr *uh = (struct rte_udp_hdr *)l4p;
+
+		uh->src_port = rte_cpu_to_be_16(5201);
+		uh->dst_port = rte_cpu_to_be_16(40000);
+		uh->dgram_len = rte_cpu_to_be_16((uint16_t)(l4 + payload));
+	}
+	for (i = 0; i < payload; i++)
+		l4p[l4 + i] = (uint8_t)(i * 29 + 11);
+	return chain(b, len);
+}
+
+static int tap2fd = -1;
+
+/* Read nseg frames of (v6, proto) from tap2; verify them. */
+static void
+fwd_expect(const char *name, int v6, uint8_t proto, uint32_t payload,
+	   uint32_t segsz)
+{
+	static uint8_t b[FRAME_MAX];
+	struct pollfd p = { .fd = tap2fd, .events = POLLIN };
+	uint32_t nseg = segsz ? (payload + segsz - 1) / segsz : 1;
+	uint32_t got = 0, segs = 0, bad_csum = 0, bad_data = 0;
+
+	while (segs < nseg && poll(&p, 1, 1000) == 1) {
+		ssize_t n = read(tap2fd, b, sizeof(b));
+		const uint8_t *l4p;
+		uint32_t l3, l4, plen, i;
+		int rc;
+
+		if (n < RTE_ETHER_HDR_LEN + 40)
+			continue;
+		if (!v6 && b[12] == 0x08 && b[13] == 0x00 &&
+		    b[RTE_ETHER_HDR_LEN + 9] == proto) {
+			const struct rte_ipv4_hdr *ip =
+				(const void *)(b + RTE_ETHER_HDR_LEN);
+
+			l3 = rte_ipv4_hdr_len(ip);
+			n_checks++;
+			if (rte_raw_cksum(ip, l3) != 0xffff)
+				bad_csum++;
+			l4p = b + RTE_ETHER_HDR_LEN + l3;
+			rc = rte_ipv4_udptcp_cksum_verify(ip, l4p);
+			plen = rte_be_to_cpu_16(ip->total_length) - l3;
+		} else if (v6 && b[12] == 0x86 && b[13] == 0xdd &&
+			   b[RTE_ETHER_HDR_LEN + 6] == proto) {
+			const struct rte_ipv6_hdr *ip6 =
+				(const void *)(b + RTE_ETHER_HDR_LEN);
+
+			l3 = sizeof(*ip6);
+			l4p = b + RTE_ETHER_HDR_LEN + l3;
+			rc = rte_ipv6_udptcp_cksum_verify(ip6, l4p);
+			plen = rte_be_to_cpu_16(ip6->payload_len);
+		} else {
+			continue;	/* not ours (ND, MLD, ...) */
+		}
+		bad_csum += rc != 0;
+		l4 = proto == IPPROTO_TCP ? (uint32_t)(l4p[12] >> 4) * 4 : 8;
+		plen -= l4;
+		if (segsz && segs + 1 < nseg && plen != segsz)
+			bad_data++;
+		for (i = 0; i < plen; i++)
+			bad_data += l4p[l4 + i] != (uint8_t)((got + i) * 29 +
+							     11);
+		got += plen;
+		segs++;
+	}
+	printf("forwarded %s: %u frames, %u payload bytes, %u bad "
+	       "checksums, %u bad bytes\n", name, segs, got, bad_csum,
+	       bad_data);
+	CHECK_EQ(segs, nseg);
+	CHECK_EQ(got, payload);
+	CHECK_EQ(bad_csum, 0);
+	CHECK_EQ(bad_data, 0);
+}
+
+static void
+test_forward(void)
+{
+	static const struct {
+		const char *name;
+		int v6;
+		uint8_t proto;
+		uint32_t payload;
+		uint16_t segsz;
+	} c[] = {
+		{ "tcp4 csum", 0, IPPROTO_TCP, 1001, 0 },
+		{ "udp4 csum", 0, IPPROTO_UDP, 777, 0 },
+		{ "tcp6 csum", 1, IPPROTO_TCP, 1001, 0 },
+		{ "udp6 csum", 1, IPPROTO_UDP, 777, 0 },
+		{ "tcp4 tso", 0, IPPROTO_TCP, 5000, 1400 },
+		{ "tcp6 tso", 1, IPPROTO_TCP, 20000, 1000 },
+		{ "udp4 uso", 0, IPPROTO_UDP, 3333, 1000 },
+		{ "udp6 uso", 1, IPPROTO_UDP, 4000, 1200 },
+	};
+	unsigned int i;
+
+	for (i = 0; i < RTE_DIM(c); i++) {
+		uint64_t ol = c[i].v6 ? RTE_MBUF_F_TX_IPV6 :
+			RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM;
+		uint16_t l4 = c[i].proto == IPPROTO_TCP ? 20 : 8;
+
+		if (c[i].segsz)
+			ol |= c[i].proto == IPPROTO_TCP ?
+				RTE_MBUF_F_TX_TCP_SEG : RTE_MBUF_F_TX_UDP_SEG;
+		else
+			ol |= c[i].proto == IPPROTO_TCP ?
+				RTE_MBUF_F_TX_TCP_CKSUM :
+				RTE_MBUF_F_TX_UDP_CKSUM;
+		tx_frame(fwd_pkt(c[i].v6, c[i].proto, c[i].payload), ol,
+			 c[i].v6 ? 40 : 20, l4, c[i].segsz);
+		fwd_expect(c[i].name, c[i].v6, c[i].proto, c[i].payload,
+			   c[i].segsz);
+	}
+}
+
 int
 main(void)
 {
@@ -574,6 +749,31 @@ main(void)
 	if (ioctl(tapfd, TUNSETOFFLOAD, tun) != 0)
 		die("TUNSETOFFLOAD 0x%x: %s (kernel without USO?)", tun,
 		    strerror(errno));
+	{
+		int sk = socket(AF_INET, SOCK_DGRAM, 0);
+
+		if (sk < 0 || ioctl(sk, SIOCGIFHWADDR, &ifr) != 0)
+			die("SIOCGIFHWADDR: %s", strerror(errno));
+		memcpy(tap_mac, ifr.ifr_hwaddr.sa_data, 6);
+		close(sk);
+	}
+	/* the egress TAP: no vnet header, no offloads at all */
+	tap2fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
+	if (tap2fd < 0)
+		die("/dev/net/tun: %s", strerror(errno));
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, IFNAMSIZ, "%s", IFNAME2);
+	ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
+	if (ioctl(tap2fd, TUNSETIFF, &ifr) != 0)
+		die("TUNSETIFF %s: %s", IFNAME2, strerror(errno));
+	sh("sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1"
+	   " && ip link set " IFNAME2 " up && "
+	   "ip addr add 198.19.0.1/24 dev " IFNAME2 " && "
+	   "ip -6 addr add 2001:3::1/64 dev " IFNAME2 " nodad && "
+	   "ip neigh add 198.19.0.2 lladdr 02:00:5e:00:00:03 dev " IFNAME2
+	   " nud permanent && "
+	   "ip -6 neigh add 2001:3::2 lladdr 02:00:5e:00:00:03 dev " IFNAME2
+	   " nud permanent");
 	sh("ip link set " IFNAME " up && "
 	   "ip addr add 198.18.0.1/24 dev " IFNAME " && "
 	   "ip -6 addr add 2001:2::1/64 dev " IFNAME " nodad && "
@@ -588,6 +788,7 @@ main(void)
 	test_udp(AF_INET6, 1);
 	test_tcp(0);
 	test_tcp(1);
+	test_forward();
 	/* drain the rest (more TSO data, ND, MLD): all must decode */
 	{
 		struct rx_frame *f = malloc(sizeof(*f));
@@ -603,6 +804,7 @@ main(void)
 	printf("test_vnet_kernel: %u checks, %u failed\n", n_checks,
 	       n_fails);
 	close(tapfd);
+	close(tap2fd);
 	rte_mempool_free(pool);
 	snprintf(rundir, sizeof(rundir), "%s", rte_eal_get_runtime_dir());
 	rte_eal_cleanup();

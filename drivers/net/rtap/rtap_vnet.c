@@ -409,7 +409,8 @@ rtap_vnet_phdr_sum(const void *l3, int ipv, uint8_t proto, uint32_t l4_len)
 	} else {
 		const struct rte_ipv6_hdr *ip6 = l3;
 
-		sum = __rte_raw_cksum(ip6->src_addr, 32, 0);
+		/* &: an array before 24.11, struct rte_ipv6_addr since */
+		sum = __rte_raw_cksum(&ip6->src_addr, 32, 0);
 	}
 	sum += rte_cpu_to_be_16((uint16_t)proto);
 	sum += rte_cpu_to_be_16((uint16_t)(l4_len >> 16));

@@ -313,8 +313,8 @@ peer_tcp(int v6, uint16_t dport, uint32_t seq, uint32_t ack, uint8_t flags,
 		ip6->payload_len = rte_cpu_to_be_16((uint16_t)(l4 + payload));
 		ip6->proto = IPPROTO_TCP;
 		ip6->hop_limits = 64;
-		inet_pton(AF_INET6, "2001:2::2", ip6->src_addr);
-		inet_pton(AF_INET6, "2001:2::1", ip6->dst_addr);
+		inet_pton(AF_INET6, "2001:2::2", &ip6->src_addr);
+		inet_pton(AF_INET6, "2001:2::1", &ip6->dst_addr);
 	} else {
 		struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(eh + 1);
 
@@ -561,8 +561,8 @@ fwd_pkt(int v6, uint8_t proto, uint32_t payload)
 		ip6->payload_len = rte_cpu_to_be_16((uint16_t)(l4 + payload));
 		ip6->proto = proto;
 		ip6->hop_limits = 64;
-		inet_pton(AF_INET6, "2001:2::2", ip6->src_addr);
-		inet_pton(AF_INET6, "2001:3::2", ip6->dst_addr);
+		inet_pton(AF_INET6, "2001:2::2", &ip6->src_addr);
+		inet_pton(AF_INET6, "2001:3::2", &ip6->dst_addr);
 	} else {
 		struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(eh + 1);
 

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* Table of the backends selectable with the backend= devarg. */
 
+#include <stdio.h>
 #include <string.h>
 
 #include "rtap_backend.h"
@@ -20,4 +21,18 @@ rtap_backend_find(const char *name)
 		if (strcmp(rtap_backends[i]->name, name) == 0)
 			return rtap_backends[i];
 	return NULL;
+}
+
+void
+rtap_backend_names(char *buf, size_t len)
+{
+	unsigned int i;
+	size_t off = 0;
+
+	if (len == 0)
+		return;
+	buf[0] = '\0';
+	for (i = 0; i < RTE_DIM(rtap_backends) && off < len; i++)
+		off += (size_t)snprintf(buf + off, len - off, "%s%s",
+					i ? ", " : "", rtap_backends[i]->name);
 }

@@ -105,6 +105,8 @@ struct rtap_backend_ops {
 
 /* Backends, looked up by name (rtap_backend.c). */
 const struct rtap_backend_ops *rtap_backend_find(const char *name);
+/* "tap, packet, ..." for error messages. */
+void rtap_backend_names(char *buf, size_t len);
 
 extern const struct rtap_backend_ops rtap_tap_ops;
 extern const struct rtap_backend_ops rtap_packet_ops, rtap_xdp_ops;

@@ -1115,8 +1115,9 @@ rtap_probe(struct rte_vdev_device *vdev)
 	}
 	be = rtap_backend_find(args.backend);
 	if (be == NULL) {
-		RTAP_LOG(ERR, "%s: backend '%s' is not available in this build (have: tap)",
-			 name, args.backend);
+		rtap_backend_names(err, sizeof(err));
+		RTAP_LOG(ERR, "%s: backend '%s' is not available in this build (have: %s)",
+			 name, args.backend, err);
 		return -EINVAL;
 	}
 	if (!(be->flags & RTAP_BE_F_CREATES_IF) && strchr(args.iface, '%')) {

@@ -94,6 +94,7 @@ struct rtap_rxq {
 	uint32_t seg_room;	/* data bytes per mbuf */
 	uint64_t offloads;
 	int fd;
+	int socket;		/* NUMA socket for the slot arrays */
 	int efd;		/* Rx interrupt eventfd or -1 */
 	int ring_ok;
 	struct io_uring ring;

@@ -43,6 +43,7 @@ RTE_LOG_REGISTER_DEFAULT(rtap_logtype, NOTICE);
 #define RTAP_MIN_DESC 8
 
 static const struct eth_dev_ops rtap_ops;
+static int rtap_rxq_layout(struct rte_eth_dev *dev, struct rtap_rxq *q);
 static unsigned int rtap_fixed_mac_idx;
 
 /* ------------------------------------------------------------ helpers */
@@ -474,8 +475,10 @@ rtap_queues_start(struct rte_eth_dev *dev)
 			ret = -EINVAL;
 			goto fail;
 		}
-		ret = rtap_rxq_start(q, p->qfd[i],
-				     dev->data->dev_conf.intr_conf.rxq);
+		ret = rtap_rxq_layout(dev, q);
+		if (ret == 0)
+			ret = rtap_rxq_start(q, p->qfd[i],
+					     dev->data->dev_conf.intr_conf.rxq);
 		if (ret < 0)
 			goto fail;
 		q->c.started = 1;
@@ -816,6 +819,60 @@ rtap_tx_queue_release(struct rte_eth_dev *dev, uint16_t qid)
 	dev->data->tx_queues[qid] = NULL;
 }
 
+/*
+ * Size the posted reads for the frames the queue can get now: the MTU, or
+ * 64 KB with LRO.  Called at setup and again at every (queue) start, so an
+ * MTU changed while the port was stopped is honoured without a new
+ * rx_queue_setup.  Reallocates the slot arrays when the shape changed.
+ */
+static int
+rtap_rxq_layout(struct rte_eth_dev *dev, struct rtap_rxq *q)
+{
+	struct rtap_priv *p = RTAP_PRIV(dev);
+	uint32_t need = rtap_frame_len(dev->data->mtu);
+	uint16_t maxseg, nb_slots;
+
+	if (q->offloads & RTE_ETH_RX_OFFLOAD_TCP_LRO)
+		need = RTE_MAX(need, RTAP_MAX_GSO_FRAME);
+	maxseg = (uint16_t)((need + q->seg_room - 1) / q->seg_room);
+	if (maxseg > 1 && !(q->offloads & (RTE_ETH_RX_OFFLOAD_SCATTER |
+					   RTE_ETH_RX_OFFLOAD_TCP_LRO))) {
+		RTAP_LOG(ERR, "port %u rxq %u: %u-byte frames need %u mbufs of %u bytes: enable RTE_ETH_RX_OFFLOAD_SCATTER or use larger mbufs",
+			 p->port_id, q->c.qid, need, maxseg, q->seg_room);
+		return -EINVAL;
+	}
+	if (maxseg > 1)
+		dev->data->scattered_rx = 1;
+	/* nb_desc counts mbufs: reads posted x mbufs per read. */
+	nb_slots = RTE_MAX(q->nb_desc / maxseg, RTAP_MIN_DESC);
+	if (q->slots != NULL && maxseg == q->maxseg && nb_slots == q->nb_slots)
+		return 0;
+	rte_free(q->slots);
+	rte_free(q->mbufs);
+	rte_free(q->iovs);
+	q->maxseg = maxseg;
+	q->nb_slots = nb_slots;
+	q->slots = rte_zmalloc_socket("rtap_rx_slots",
+				      sizeof(*q->slots) * nb_slots, 0,
+				      q->socket);
+	q->mbufs = rte_zmalloc_socket("rtap_rx_mbufs",
+				      sizeof(struct rte_mbuf *) * nb_slots *
+				      maxseg, 0, q->socket);
+	q->iovs = rte_zmalloc_socket("rtap_rx_iovs", sizeof(*q->iovs) *
+				     nb_slots * (1 + maxseg), 0, q->socket);
+	if (q->slots == NULL || q->mbufs == NULL || q->iovs == NULL) {
+		rte_free(q->slots);
+		rte_free(q->mbufs);
+		rte_free(q->iovs);
+		q->slots = NULL;
+		q->mbufs = NULL;
+		q->iovs = NULL;
+		q->nb_slots = 0;
+		return -ENOMEM;
+	}
+	return 0;
+}
+
 static int
 rtap_rx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc,
 		    unsigned int socket, const struct rte_eth_rxconf *conf,
@@ -825,8 +882,8 @@ rtap_rx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc,
 	uint64_t offl = dev->data->dev_conf.rxmode.offloads |
 			(conf != NULL ? conf->offloads : 0);
 	struct rtap_rxq *q;
-	uint32_t room, need;
-	uint16_t maxseg;
+	uint32_t room;
+	int ret;
 
 	if (p->be->rx_queue_setup != NULL)
 		return p->be->rx_queue_setup(dev, qid, nb_desc, socket, conf,
@@ -839,19 +896,6 @@ rtap_rx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc,
 			 p->port_id, qid, mp->name, room);
 		return -EINVAL;
 	}
-	room -= RTE_PKTMBUF_HEADROOM;
-	need = rtap_frame_len(dev->data->mtu);
-	if (offl & RTE_ETH_RX_OFFLOAD_TCP_LRO)
-		need = RTE_MAX(need, RTAP_MAX_GSO_FRAME);
-	maxseg = (uint16_t)((need + room - 1) / room);
-	if (maxseg > 1 && !(offl & (RTE_ETH_RX_OFFLOAD_SCATTER |
-				    RTE_ETH_RX_OFFLOAD_TCP_LRO))) {
-		RTAP_LOG(ERR, "port %u rxq %u: %u-byte frames need %u mbufs of %u bytes: enable RTE_ETH_RX_OFFLOAD_SCATTER or use larger mbufs",
-			 p->port_id, qid, need, maxseg, room);
-		return -EINVAL;
-	}
-	if (maxseg > 1)
-		dev->data->scattered_rx = 1;
 	rtap_rx_queue_release(dev, qid);
 	q = rte_zmalloc_socket("rtap_rxq", sizeof(*q), RTE_CACHE_LINE_SIZE,
 			       socket);
@@ -862,25 +906,17 @@ rtap_rx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc,
 	q->c.port_id = p->port_id;
 	q->mp = mp;
 	q->nb_desc = nb_desc;
-	q->maxseg = maxseg;
-	q->seg_room = room;
+	q->seg_room = room - RTE_PKTMBUF_HEADROOM;
 	q->offloads = offl;
+	q->socket = (int)socket;
 	q->fd = -1;
 	q->efd = -1;
-	/* nb_desc counts mbufs: reads posted x mbufs per read. */
-	q->nb_slots = RTE_MAX(nb_desc / maxseg, RTAP_MIN_DESC);
-	q->slots = rte_zmalloc_socket("rtap_rx_slots",
-				      sizeof(*q->slots) * q->nb_slots, 0,
-				      socket);
-	q->mbufs = rte_zmalloc_socket("rtap_rx_mbufs", sizeof(*q->mbufs) *
-				      q->nb_slots * maxseg, 0, socket);
-	q->iovs = rte_zmalloc_socket("rtap_rx_iovs", sizeof(*q->iovs) *
-				     q->nb_slots * (1 + maxseg), 0, socket);
-	dev->data->rx_queues[qid] = q;
-	if (q->slots == NULL || q->mbufs == NULL || q->iovs == NULL) {
-		rtap_rx_queue_release(dev, qid);
-		return -ENOMEM;
+	ret = rtap_rxq_layout(dev, q);
+	if (ret < 0) {
+		rte_free(q);
+		return ret;
 	}
+	dev->data->rx_queues[qid] = q;
 	return 0;
 }
 
@@ -940,6 +976,9 @@ rtap_rx_queue_start(struct rte_eth_dev *dev, uint16_t qid)
 		return -EINVAL;
 	if (q->c.started)
 		return 0;
+	ret = rtap_rxq_layout(dev, q);
+	if (ret < 0)
+		return ret;
 	ret = rtap_rxq_start(q, p->qfd[qid],
 			     dev->data->dev_conf.intr_conf.rxq);
 	if (ret < 0)

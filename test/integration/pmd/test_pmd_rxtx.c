@@ -217,6 +217,29 @@ test_jumbo(void)
 	RT_OK("jumbo: MTU 9000 set in the kernel, 8000-byte chains both ways");
 }
 
+/* MTU changed while stopped, port started again without queue setup:
+ * the posted reads must follow the new MTU. */
+static void
+test_mtu_restart(void)
+{
+	struct rte_eth_rxq_info qi;
+
+	RT_CHECK(rte_eth_dev_stop(port) == 0, "stop");
+	RT_CHECK(rte_eth_dev_set_mtu(port, 1500) == 0, "mtu 1500");
+	RT_CHECK(rte_eth_dev_start(port) == 0, "start");
+	RT_CHECK(rte_eth_rx_queue_info_get(port, 0, &qi) == 0 &&
+		 !qi.scattered_rx, "1500: reads still scattered");
+	RT_CHECK(rte_eth_dev_stop(port) == 0, "stop");
+	RT_CHECK(rte_eth_dev_set_mtu(port, 9000) == 0, "mtu 9000");
+	RT_CHECK(rte_eth_dev_start(port) == 0, "start");
+	RT_CHECK(rte_eth_rx_queue_info_get(port, 0, &qi) == 0 &&
+		 qi.scattered_rx, "9000: reads not scattered");
+	rt_sh("ip neigh replace %s lladdr %s dev %s nud permanent",
+	      RT_IP_DPDK, RT_MAC_DPDK, rt_ifname(port));
+	test_rx(2, 8000);
+	RT_OK("MTU 9000 -> 1500 -> 9000 while stopped: reads re-sized at start without queue setup");
+}
+
 static void
 test_multiqueue(uint16_t nrx, uint16_t ntx)
 {
@@ -365,6 +388,7 @@ main(int argc __rte_unused, char **argv)
 	test_tx_csum();
 	test_rx(16, 512);
 	test_jumbo();
+	test_mtu_restart();
 	test_multiqueue(1, 1);
 	test_multiqueue(4, 2);
 	test_multiqueue(2, 3);	/* more Tx than Rx queues */

@@ -41,6 +41,7 @@
 #define L2FK_BACKPRESSURE	(3 * 1024)
 #define L2FK_DRAIN_MS		200
 #define L2FK_RX_ROUNDS		8
+#define L2FK_GSO_SEGS		128	/* 64 KB / 536-byte MSS, rounded up */
 
 /* Drop frames whose metadata cannot be expressed on the egress port;
  * compacts the array, returns the frames kept. */
@@ -96,6 +97,22 @@ prepare(uint16_t port, uint16_t q, struct rte_mbuf **pkts, uint16_t n,
 	return n;
 }
 
+/* --gso=sw: segment kernel GSO frames here, then enqueue the segments. */
+static void
+sw_gso_enqueue(struct l2fk_qp *qp, struct rte_mbuf **pkts, uint16_t n,
+	       uint64_t now)
+{
+	struct rte_mbuf *segs[L2FK_GSO_SEGS];
+	uint16_t i, k;
+
+	for (i = 0; i < n; i++) {
+		k = l2fk_sw_gso(pkts[i], qp->pair->mtu, segs, RTE_DIM(segs));
+		if (k == 0)
+			qp->up.bad_ofl++;
+		l2fk_txq_enqueue(&qp->to_nic, segs, k, now);
+	}
+}
+
 /*
  * Receive up to L2FK_RX_ROUNDS bursts from one port into the managed
  * queue towards the other.  Reading more than one burst per round, and
@@ -132,6 +149,12 @@ fwd_rx(struct l2fk_qp *qp, bool to_nic, uint64_t now)
 			continue;
 		}
 		n = xlate(pkts, n, &p->plan, to_nic, st);
+		if (to_nic && p->plan.sw_gso) {
+			sw_gso_enqueue(qp, pkts, n, now);
+			if (n < L2FK_BURST)
+				break;
+			continue;
+		}
 		if (to_nic && (p->plan.nic_tx_ofl & ~RTE_ETH_TX_OFFLOAD_MULTI_SEGS))
 			n = prepare(p->nic_port, qp->qid, pkts, n, st);
 		l2fk_txq_enqueue(out, pkts, n, now);

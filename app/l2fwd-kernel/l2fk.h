@@ -49,6 +49,8 @@ struct l2fk_plan {
 	bool nic_tso;		/* NIC segments TCP itself */
 	bool nic_lro;		/* NIC may hand us LRO frames */
 	bool rss;		/* RSS on the NIC (nb_queues > 1) */
+	bool sw_gso;		/* NIC lacks TSO: segment and checksum
+				 * kernel GSO frames here (rte_gso) */
 	uint16_t nb_queues;
 	/* What the user switched off on the TAP with ethtool -K (sync.c). */
 	bool user_no_tso;
@@ -117,6 +119,7 @@ struct l2fk_config {
 	bool poll_only;			/* never sleep on interrupts */
 	bool no_aqm;			/* bench only: bypass FQ-CoDel/BQL */
 	bool ecn;			/* CE-mark ECT packets instead of drop */
+	bool sw_gso;			/* allow software GSO (--gso=kernel: no) */
 	const char *kernel_names[L2FK_MAX_PAIRS];
 	unsigned int nb_kernel_names;
 };
@@ -147,7 +150,7 @@ extern struct l2fk_app l2fk;
 void l2fk_plan_compute(const struct rte_eth_dev_info *nic,
 		       const struct rte_eth_dev_info *kern,
 		       uint16_t nb_queues, bool user_no_tso, bool user_no_csum,
-		       struct l2fk_plan *plan);
+		       bool sw_gso, struct l2fk_plan *plan);
 int l2fk_ports_create(void);
 int l2fk_pair_start(struct l2fk_pair *p);
 int l2fk_pair_reconfigure(struct l2fk_pair *p);
@@ -158,6 +161,9 @@ void l2fk_pair_summary(const struct l2fk_pair *p);
 /* ofl.c: per-packet offload metadata translation between the ports. */
 int l2fk_ofl_to_nic(struct rte_mbuf *m, const struct l2fk_plan *plan);
 int l2fk_ofl_to_kern(struct rte_mbuf *m, const struct l2fk_plan *plan);
+int l2fk_sw_gso_init(void);
+uint16_t l2fk_sw_gso(struct rte_mbuf *m, uint16_t mtu, struct rte_mbuf **out,
+		     uint16_t max);
 
 /* fwd.c */
 int l2fk_worker(void *arg);

@@ -25,6 +25,7 @@
  */
 
 #include <rte_ethdev.h>
+#include <rte_gso.h>
 #include <rte_ip.h>
 #include <rte_mbuf.h>
 #include <rte_net.h>
@@ -106,10 +107,16 @@ l2fk_ofl_to_nic(struct rte_mbuf *m, const struct l2fk_plan *plan)
 	else
 		return -1;
 	if (gso) {
+		if (l4 != RTE_PTYPE_L4_TCP || m->l4_len == 0)
+			return -1;
+		if (plan->sw_gso) {
+			/* Segmented by l2fk_sw_gso() before enqueue. */
+			m->ol_flags |= tx | RTE_MBUF_F_TX_TCP_SEG;
+			return 0;
+		}
 		/* Only requested from the kernel when the NIC has TSO; a
 		 * frame in flight across an ethtool change may still come. */
-		if (!(plan->nic_tx_ofl & RTE_ETH_TX_OFFLOAD_TCP_TSO) ||
-		    l4 != RTE_PTYPE_L4_TCP || m->l4_len == 0)
+		if (!(plan->nic_tx_ofl & RTE_ETH_TX_OFFLOAD_TCP_TSO))
 			return -1;
 		tx |= RTE_MBUF_F_TX_TCP_SEG | RTE_MBUF_F_TX_TCP_CKSUM;
 		if ((tx & RTE_MBUF_F_TX_IPV4) &&
@@ -166,4 +173,82 @@ l2fk_ofl_to_kern(struct rte_mbuf *m, const struct l2fk_plan *plan)
 	else if (l4 == RTE_PTYPE_L4_TCP || l4 == RTE_PTYPE_L4_UDP)
 		return ofl_sw_cksum(m);
 	return 0;
+}
+
+/* ---- software GSO (NIC without TSO; --gso=kernel turns it off) ---- */
+
+static struct rte_mempool *gso_indirect;
+
+int
+l2fk_sw_gso_init(void)
+{
+	if (gso_indirect != NULL)
+		return 0;
+	gso_indirect = rte_pktmbuf_pool_create("l2fk_gso_ind", 65535, 256, 0,
+					       0, (int)rte_socket_id());
+	if (gso_indirect == NULL) {
+		L2FK_LOG(ERR, "cannot create the GSO indirect pool: %s",
+			 rte_strerror(rte_errno));
+		return -rte_errno;
+	}
+	return 0;
+}
+
+/* Finish one segment: the NIC has no checksum offload, compute the IPv4
+ * header and TCP checksums over the (two-segment) mbuf chain. */
+static void
+sw_gso_cksum(struct rte_mbuf *s)
+{
+	uint32_t l4off = s->l2_len + s->l3_len;
+	struct rte_tcp_hdr *th;
+
+	th = rte_pktmbuf_mtod_offset(s, struct rte_tcp_hdr *, l4off);
+	th->cksum = 0;
+	if (s->ol_flags & RTE_MBUF_F_TX_IPV4) {
+		struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod_offset(s,
+			struct rte_ipv4_hdr *, s->l2_len);
+
+		ip->hdr_checksum = 0;
+		ip->hdr_checksum = rte_ipv4_cksum(ip);
+		th->cksum = rte_ipv4_udptcp_cksum_mbuf(s, ip, l4off);
+	} else {
+		th->cksum = rte_ipv6_udptcp_cksum_mbuf(s,
+			rte_pktmbuf_mtod_offset(s, void *, s->l2_len), l4off);
+	}
+	s->ol_flags &= ~(RTE_MBUF_F_TX_IP_CKSUM | RTE_MBUF_F_TX_L4_MASK);
+}
+
+/*
+ * Segment a GSO frame marked by l2fk_ofl_to_nic() into MTU-sized frames
+ * (rte_gso: header copy + indirect payload per segment) and checksum
+ * them.  Consumes m.  Returns the number of frames stored in out[], 0 if
+ * the frame was dropped (no memory).
+ */
+uint16_t
+l2fk_sw_gso(struct rte_mbuf *m, uint16_t mtu, struct rte_mbuf **out,
+	    uint16_t max)
+{
+	struct rte_gso_ctx ctx = {
+		.direct_pool = l2fk.pool,
+		.indirect_pool = gso_indirect,
+		.gso_types = RTE_ETH_TX_OFFLOAD_TCP_TSO,
+		.gso_size = (uint16_t)(mtu + RTE_ETHER_HDR_LEN),
+		.flag = 0,
+	};
+	int n, i;
+
+	if (!(m->ol_flags & RTE_MBUF_F_TX_TCP_SEG)) {
+		out[0] = m;
+		return 1;
+	}
+	n = rte_gso_segment(m, &ctx, out, max);
+	if (n <= 0) {
+		rte_pktmbuf_free(m);
+		return 0;
+	}
+	/* The segments hold references to m's data; drop ours. */
+	rte_pktmbuf_free(m);
+	for (i = 0; i < n; i++)
+		sw_gso_cksum(out[i]);
+	return (uint16_t)n;
 }

@@ -9,16 +9,18 @@
  *
  * Offload plan (l2fk_plan_compute):
  *
- *   kernel -> NIC   The kernel may hand us CHECKSUM_PARTIAL frames only if
- *                   the NIC computes TCP checksums (UDP falls back to
- *                   software, ofl.c), and GSO frames only if the NIC also
- *                   has TSO and multi-segment Tx (a 64 KB GSO frame is an
- *                   mbuf chain).  Otherwise the kernel is not asked for
- *                   them (TUNSETOFFLOAD, through the rtap port's Rx
- *                   offloads) and segments/checksums in its own stack
- *                   before the TAP: measured in the guide, the kernel's GSO
- *                   is no slower than rte_gso in this process and keeps
- *                   the CPU work where the bytes are produced.
+ *   kernel -> NIC   NIC with TSO (+ TCP checksum, multi-segment Tx): the
+ *                   kernel may hand us GSO and CHECKSUM_PARTIAL frames
+ *                   (TUNSETOFFLOAD, through the rtap port's Rx offloads)
+ *                   and they leave as TSO requests.  NIC without TSO but
+ *                   with multi-segment Tx: still take GSO frames from the
+ *                   kernel and segment + checksum them here (rte_gso,
+ *                   ofl.c).  Measured on the testbed against letting the
+ *                   kernel segment before the TAP (--gso=kernel): 623 vs
+ *                   464 Mbit/s mean over 10 runs each (net_af_packet NIC,
+ *                   one lcore) -- one TAP read per 64 KB instead of per
+ *                   1.5 KB.  A NIC with TCP checksum but no TSO gets
+ *                   CHECKSUM_PARTIAL frames only.
  *   NIC -> kernel   NIC LRO frames are passed to the kernel as GSO frames
  *                   (TSO on the rtap port); checksum partial frames as
  *                   NEEDS_CSUM; see ofl.c.
@@ -46,7 +48,8 @@
 void
 l2fk_plan_compute(const struct rte_eth_dev_info *nic,
 		  const struct rte_eth_dev_info *kern, uint16_t nb_queues,
-		  bool user_no_tso, bool user_no_csum, struct l2fk_plan *plan)
+		  bool user_no_tso, bool user_no_csum, bool sw_gso,
+		  struct l2fk_plan *plan)
 {
 	uint64_t ntx = nic->tx_offload_capa, nrx = nic->rx_offload_capa;
 	uint64_t ktx = kern->tx_offload_capa, krx = kern->rx_offload_capa;
@@ -68,6 +71,18 @@ l2fk_plan_compute(const struct rte_eth_dev_info *nic,
 		(ntx & RTE_ETH_TX_OFFLOAD_MULTI_SEGS) &&
 		(krx & RTE_ETH_RX_OFFLOAD_TCP_LRO) &&
 		(krx & RTE_ETH_RX_OFFLOAD_SCATTER) && !user_no_tso;
+	if (sw_gso && !plan->nic_tso && !user_no_tso && !user_no_csum &&
+	    (ntx & RTE_ETH_TX_OFFLOAD_MULTI_SEGS) &&
+	    (krx & RTE_ETH_RX_OFFLOAD_TCP_LRO) &&
+	    (krx & RTE_ETH_RX_OFFLOAD_TCP_CKSUM)) {
+		/* NIC without TSO: take GSO + CHECKSUM_PARTIAL frames from
+		 * the kernel and segment/checksum them here (rte_gso,
+		 * ofl.c); measured faster, see the comment at the top. */
+		plan->sw_gso = true;
+		plan->kern_csum = true;
+		plan->kern_gso = true;
+		plan->kern_rx_ofl |= RTE_ETH_RX_OFFLOAD_TCP_LRO;
+	}
 	if (plan->kern_csum)
 		plan->kern_rx_ofl |= krx & (RTE_ETH_RX_OFFLOAD_TCP_CKSUM |
 					    RTE_ETH_RX_OFFLOAD_UDP_CKSUM);
@@ -334,7 +349,7 @@ pair_create(struct l2fk_pair *p, uint16_t nic_port, uint16_t nb_lcores)
 	if (nq == 0)
 		nq = 1;
 	l2fk_plan_compute(&p->nic_info, &p->kern_info, nq, false, false,
-			  &p->plan);
+			  l2fk.cfg.sw_gso, &p->plan);
 
 	ret = nic_configure(p, &intr);
 	if (ret < 0)
@@ -422,9 +437,10 @@ l2fk_pair_summary(const struct l2fk_pair *p)
 	printf("  NIC Rx enabled:  %s\n", b);
 	l2fk_ofl_str(pl->kern_rx_ofl, false, b, sizeof(b));
 	printf("  kernel may send: %s  => GSO frames %s, CHECKSUM_PARTIAL %s\n",
-	       b, pl->kern_gso ? "yes (NIC TSO)" :
-	       "no (NIC lacks TSO: kernel segments)",
-	       pl->kern_csum ? "yes (NIC csum)" : "no (kernel checksums)");
+	       b, pl->sw_gso ? "yes (software GSO here)" : pl->kern_gso ?
+	       "yes (NIC TSO)" : "no (NIC lacks TSO: kernel segments)",
+	       pl->sw_gso ? "yes (software csum here)" : pl->kern_csum ?
+	       "yes (NIC csum)" : "no (kernel checksums)");
 	l2fk_ofl_str(pl->kern_tx_ofl, true, b, sizeof(b));
 	printf("  to kernel:       %s%s\n", b,
 	       pl->nic_lro ? " (NIC LRO frames passed as GSO)" : "");

@@ -270,6 +270,7 @@ tel_pairs(const char *cmd __rte_unused, const char *params,
 	rte_tel_data_add_dict_int(d, "kernel_csum", p->plan.kern_csum);
 	rte_tel_data_add_dict_int(d, "nic_tso", p->plan.nic_tso);
 	rte_tel_data_add_dict_int(d, "nic_lro", p->plan.nic_lro);
+	rte_tel_data_add_dict_int(d, "sw_gso", p->plan.sw_gso);
 	l2fk_ofl_str(p->plan.nic_tx_ofl, true, b, sizeof(b));
 	rte_tel_data_add_dict_string(d, "nic_tx_offloads", b);
 	l2fk_ofl_str(p->plan.nic_rx_ofl, false, b, sizeof(b));

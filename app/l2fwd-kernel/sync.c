@@ -265,7 +265,7 @@ kern_features(struct l2fk_pair *p, const struct rtap_nlmon_features *f)
 	if (no_tso == p->plan.user_no_tso && no_csum == p->plan.user_no_csum)
 		return;
 	l2fk_plan_compute(&p->nic_info, &p->kern_info, p->plan.nb_queues,
-			  no_tso, no_csum, &np);
+			  no_tso, no_csum, p->plan.sw_gso, &np);
 	/* The rtap port is not reconfigured: the user's ethtool setting is
 	 * already what the kernel obeys. */
 	np.kern_rx_ofl = p->plan.kern_rx_ofl;

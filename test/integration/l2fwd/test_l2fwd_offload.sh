@@ -2,13 +2,24 @@
 # SPDX-License-Identifier: BSD-3-Clause
 #
 # Offload detection, no knobs:
-#   net_af_packet (no TSO, no checksum offload): the app must not ask the
-#   kernel for GSO or CHECKSUM_PARTIAL frames -- the TAP shows TSO and tx
-#   checksumming off -- and frames on the NIC stay MTU sized.
+#   net_af_packet (no TSO, no checksum offload, multi-segment Tx): the app
+#   takes GSO frames from the kernel (TAP offers TSO and tx checksumming)
+#   and segments + checksums them itself (rte_gso, measured faster than
+#   letting the kernel segment): NIC TSO stays off and frames on the NIC
+#   are MTU sized.
+#   Same NIC with --gso=kernel (the bench's other arm): the kernel is not
+#   offered TSO or checksum offload at all.
 #   net_rtap backend=packet (TSO + checksum via the vnet header): TSO is
 #   enabled on the NIC, the TAP offers TSO to the kernel, and a TCP upload
 #   crosses the app as GSO frames (average frame > 3000 bytes).
+#
+#   test_l2fwd_offload.sh notso   the two net_af_packet cases
+#   test_l2fwd_offload.sh tso     the net_rtap backend=packet case
 set -uo pipefail
+case ${1:-} in
+notso|tso) ;;
+*) echo "usage: $0 notso|tso" >&2; exit 1 ;;
+esac
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=test/integration/l2fwd/l2fk_common.sh
 . "$here/l2fk_common.sh"
@@ -26,7 +37,7 @@ upload_check() {
 	p0=$(l2fk_tel /l2fk/stats,0 kernel_to_nic.tx_pkts)
 	tb_bg "$TB_NS_SRV" iperf3 -s -1 -B "$TB_ADDR4_SRV" --logfile /dev/null
 	sleep 0.5
-	ip netns exec "$TB_NS_DP" timeout 20 iperf3 -c "$TB_ADDR4_SRV" -t 3 \
+	ip netns exec "$TB_NS_DP" timeout 20 iperf3 -c "$TB_ADDR4_SRV" -t 2 \
 		--connect-timeout 3000 -f m | grep -E "sender" || fail "iperf3 failed"
 	b1=$(l2fk_tel /l2fk/stats,0 kernel_to_nic.tx_bytes)
 	p1=$(l2fk_tel /l2fk/stats,0 kernel_to_nic.tx_pkts)
@@ -44,28 +55,49 @@ expect_tel() {	# key value
 	[ "$v" = "$2" ] || fail "$1 = '$v', expected '$2'"
 }
 
-# --- NIC without TSO ---
+newbed() {
+	l2fk_stop
+	tb_cleanup
+	rm -rf "/var/run/dpdk/$TB"
+	tb_init l2o
+	trap l2fk_cleanup EXIT
+	tb_wire || fail "testbed setup"
+	ip netns exec "$TB_NS_DP" sysctl -qw "net.ipv4.conf.$TB_WDP.rp_filter=1" \
+		"net.ipv6.conf.$TB_WDP.disable_ipv6=1"
+}
+
+if [ "$1" = notso ]; then
+# --- NIC without TSO: software GSO here ---
 l2fk_start afpacket
 expect_tel nic_tso 0
+expect_tel sw_gso 1
+expect_tel kernel_gso 1
+expect_tel kernel_csum 1
+expect_tel nic_tx_offloads MULTI_SEGS
+[ "$(feat "$TB_KIF" tx-tcp-segmentation)" = on ] || fail "TAP does not offer TSO (software GSO)"
+[ "$(feat "$TB_KIF" tx-checksum-ip-generic)" = on ] || fail "TAP does not offer tx csum (software csum)"
+upload_check le1514
+echo "ok: net_af_packet: kernel GSO frames segmented here, MTU-sized frames on the NIC"
+
+# --- same NIC, --gso=kernel ---
+newbed
+l2fk_start afpacket --gso=kernel
+expect_tel sw_gso 0
 expect_tel kernel_gso 0
 expect_tel kernel_csum 0
-expect_tel nic_tx_offloads MULTI_SEGS
-[ "$(feat "$TB_KIF" tx-tcp-segmentation)" = off ] || fail "TAP offers TSO to the kernel with a non-TSO NIC"
-[ "$(feat "$TB_KIF" tx-checksum-ip-generic)" = off ] || fail "TAP offers tx csum with a non-csum NIC"
+[ "$(feat "$TB_KIF" tx-tcp-segmentation)" = off ] || fail "--gso=kernel: TAP still offers TSO"
+[ "$(feat "$TB_KIF" tx-checksum-ip-generic)" = off ] || fail "--gso=kernel: TAP offers tx csum"
 upload_check le1514
-echo "ok: net_af_packet: no TSO/csum requested from the kernel, MTU-sized frames"
+echo "ok: net_af_packet --gso=kernel: no TSO/csum requested from the kernel"
 l2fk_stop
-tb_cleanup
-rm -rf "/var/run/dpdk/$TB"
+echo "PASS"
+exit 0
+fi
 
 # --- NIC with TSO (net_rtap AF_PACKET backend) ---
-tb_init l2o
-trap l2fk_cleanup EXIT
-tb_wire || fail "testbed setup"
-ip netns exec "$TB_NS_DP" sysctl -qw "net.ipv4.conf.$TB_WDP.rp_filter=1" \
-	"net.ipv6.conf.$TB_WDP.disable_ipv6=1"
 L2FK_LCORES=0 l2fk_start rtappkt
 expect_tel nic_tso 1
+expect_tel sw_gso 0
 expect_tel kernel_gso 1
 expect_tel kernel_csum 1
 v=$(l2fk_tel /l2fk/pairs,0 nic_tx_offloads)

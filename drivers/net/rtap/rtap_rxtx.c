@@ -563,9 +563,17 @@ rtap_tx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 		iov = &q->iovs[(size_t)idx * (1 + RTAP_MAX_TX_SEGS)];
 		iov[0].iov_base = &s->hdr;
 		iov[0].iov_len = RTAP_VNET_HDR_LEN;
-		for (seg = m, k = 1; seg != NULL; seg = seg->next, k++) {
+		/* Walk the chain itself, bounded: nb_segs may lie. */
+		for (seg = m, k = 1; seg != NULL && k <= RTAP_MAX_TX_SEGS;
+		     seg = seg->next, k++) {
 			iov[k].iov_base = rte_pktmbuf_mtod(seg, void *);
 			iov[k].iov_len = seg->data_len;
+		}
+		if (unlikely(seg != NULL)) {
+			q->xs.too_many_segs++;
+			q->c.errors++;
+			rte_pktmbuf_free(m);
+			continue;
 		}
 		sqe = io_uring_get_sqe(&q->ring);
 		io_uring_prep_writev(sqe, 0, iov, k, 0);

@@ -91,7 +91,6 @@ tcp_fwd() {
 		sleep 1
 		echo "set eth-peer 0 $(ip -n "$TB_NS_DP" -br link show "$kif" | awk '{print $3}')"
 		echo "set eth-peer 1 $(ip -n "$TB_NS_SRV" -br link show "$TB_WSRV" | awk '{print $3}')"
-		echo "port stop all"
 		echo "csum set ip hw 0"; echo "csum set ip hw 1"
 		echo "csum set tcp hw 0"; echo "csum set tcp hw 1"
 		echo "csum set udp hw 0"; echo "csum set udp hw 1"
@@ -106,7 +105,7 @@ tcp_fwd() {
 		--file-prefix "$TB" -d "$PLUGIN" --vdev "$A" --vdev "$B" -- -i \
 		--total-num-mbufs 32768 --mbuf-size 16384 --enable-scatter \
 		$([ "$kind" = rtap ] && echo --enable-lro --max-lro-pkt-size=65535) \
-		--enable-rx-cksum <"$fifo" >"$log" 2>&1 &
+		--enable-rx-cksum --disable-device-start <"$fifo" >"$log" 2>&1 &
 	pid=$!
 	TB_PIDS+=("$pid")
 	tb_kif_up "$kif" 20 || { tail -20 "$log"; die "no $kif"; }

@@ -41,6 +41,7 @@ RTE_LOG_REGISTER_DEFAULT(rtap_logtype, NOTICE);
 #define RTAP_DEFAULT_DESC 512
 #define RTAP_MAX_DESC 4096
 #define RTAP_MIN_DESC 8
+#define RTAP_RX_MAX_POSTED 64
 
 static const struct eth_dev_ops rtap_ops;
 static int rtap_rxq_layout(struct rte_eth_dev *dev, struct rtap_rxq *q);
@@ -843,8 +844,16 @@ rtap_rxq_layout(struct rte_eth_dev *dev, struct rtap_rxq *q)
 	}
 	if (maxseg > 1)
 		dev->data->scattered_rx = 1;
-	/* nb_desc counts mbufs: reads posted x mbufs per read. */
-	nb_slots = RTE_MAX(q->nb_desc / maxseg, RTAP_MIN_DESC);
+	/*
+	 * nb_desc counts mbufs: reads posted x mbufs per read, and at most
+	 * RTAP_RX_MAX_POSTED reads.  Every read waiting on the fd sits on
+	 * the same wait queue and tun wakes them all for each frame (io_uring
+	 * arms non-exclusive polls for reads): more posted reads than a
+	 * couple of bursts only multiply that herd.  The TAP's own queue
+	 * (txqueuelen) buffers behind them.
+	 */
+	nb_slots = RTE_MIN(RTE_MAX(q->nb_desc / maxseg, RTAP_MIN_DESC),
+			   RTAP_RX_MAX_POSTED);
 	if (q->slots != NULL && maxseg == q->maxseg && nb_slots == q->nb_slots)
 		return 0;
 	rte_free(q->slots);

@@ -23,6 +23,8 @@ prefix=${RTAP_DEPS_PREFIX:-/opt/rtap-deps}
 testpmd=$prefix/bin/dpdk-testpmd
 l2fk=$build/app/l2fwd-kernel/dpdk-l2fwd-kernel
 tel=$top/test/integration/l2fwd/l2fk_tel.py
+py=python3
+[ -x /usr/bin/python3 ] && py=/usr/bin/python3
 
 # shellcheck source=devtools/testbed.sh
 . "$here/testbed.sh"
@@ -155,7 +157,7 @@ if [ $fail -eq 0 ] && [ "$flent_on" = 1 ]; then
 fi
 
 if [ "$fwd" = l2fwd-kernel ] && kill -0 "$fwd_pid" 2>/dev/null; then
-	q=$(python3 "$tel" "$TB" /l2fk/stats,0 2>/dev/null | python3 -c '
+	q=$("$py" "$tel" "$TB" /l2fk/stats,0 2>/dev/null | "$py" -c '
 import json, sys
 d = json.load(sys.stdin)
 u, k = d["kernel_to_nic"], d["nic_to_kernel"]

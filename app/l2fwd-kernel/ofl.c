@@ -110,7 +110,11 @@ l2fk_ofl_to_nic(struct rte_mbuf *m, const struct l2fk_plan *plan)
 		if (l4 != RTE_PTYPE_L4_TCP || m->l4_len == 0)
 			return -1;
 		if (plan->sw_gso) {
-			/* Segmented by l2fk_sw_gso() before enqueue. */
+			/* Segmented by l2fk_sw_gso() before enqueue; rte_gso
+			 * has no TCP/IPv6 (the kernel is told to segment it,
+			 * sync.c; one in flight is dropped and counted). */
+			if (!(tx & RTE_MBUF_F_TX_IPV4))
+				return -1;
 			m->ol_flags |= tx | RTE_MBUF_F_TX_TCP_SEG;
 			return 0;
 		}

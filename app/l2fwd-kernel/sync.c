@@ -399,6 +399,15 @@ l2fk_sync_start(void)
 				rtap_nlmon_set_mtu(p->kern_ifindex, p->mtu);
 			p->kern_admin_up = kl.flags & IFF_UP;
 		}
+		/* rte_gso segments TCP over IPv4 only: with software GSO the
+		 * kernel keeps segmenting TCP over IPv6 itself. */
+		if (p->plan.sw_gso &&
+		    rtap_nlmon_set_feature(p->kern_ifindex,
+					   "tx-tcp6-segmentation", false) < 0)
+			L2FK_LOG(WARNING, "%s: cannot turn off "
+				 "tx-tcp6-segmentation: IPv6 GSO frames will be "
+				 "dropped (counted in bad_offload)",
+				 p->kern_ifname);
 		/* A NIC follows its kernel owner: down until the TAP is up. */
 		if (!p->kern_admin_up)
 			kern_admin(p, false);

@@ -42,10 +42,10 @@ rtt=$(sed -n 's|.*= [0-9.]*/\([0-9.]*\)/\([0-9.]*\)/.*|\1 \2|p' "$L2FK_TMP/ping.
 read -r avg max <<<"$rtt"
 loss=$(sed -n 's/.* \([0-9.]*\)% packet loss.*/\1/p' "$L2FK_TMP/ping.log")
 s=$(l2fk_tel /l2fk/stats,0 kernel_to_nic) || fail "telemetry"
-marks=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["ecn_marks"])' "$s")
-drops=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["codel_drops"])' "$s")
-p50=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["sojourn_p50_us"])' "$s")
-p99=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["sojourn_p99_us"])' "$s")
+marks=$("$L2FK_PY" -c 'import json,sys; print(json.loads(sys.argv[1])["ecn_marks"])' "$s")
+drops=$("$L2FK_PY" -c 'import json,sys; print(json.loads(sys.argv[1])["codel_drops"])' "$s")
+p50=$("$L2FK_PY" -c 'import json,sys; print(json.loads(sys.argv[1])["sojourn_p50_us"])' "$s")
+p99=$("$L2FK_PY" -c 'import json,sys; print(json.loads(sys.argv[1])["sojourn_p99_us"])' "$s")
 echo "ping under load: avg $avg ms max $max ms loss $loss%; CoDel marks $marks drops $drops, sojourn p50 <$p50 us p99 <$p99 us"
 [ "$marks" -gt 0 ] || fail "no ECN marks under a saturating ECN load"
 [ "$p50" -le 16384 ] || fail "bulk sojourn p50 $p50 us > 16 ms"

@@ -28,15 +28,15 @@ run_xfer() {
 	else
 		sfile=$L2FK_TMP/src; cfile=$L2FK_TMP/$label.out
 	fi
-	ip netns exec "$TB_NS_SRV" timeout 45 python3 "$xfer" "$smode" "$addr" \
+	ip netns exec "$TB_NS_SRV" timeout 45 "$L2FK_PY" "$xfer" "$smode" "$addr" \
 		"$port" "$sfile" &
 	local spid=$!
-	timeout 45 ip netns exec "$TB_NS_DP" python3 "$xfer" "$cmode" "$addr" \
+	timeout 45 ip netns exec "$TB_NS_DP" "$L2FK_PY" "$xfer" "$cmode" "$addr" \
 		"$port" "$cfile" || fail "$label: client failed"
 	wait "$spid" || fail "$label: server failed"
 	got=$(sha256sum <"$L2FK_TMP/$label.out" | cut -d' ' -f1)
 	[ "$got" = "$want" ] || fail "$label: sha256 $got != $want ($(stat -c %s "$L2FK_TMP/$label.out") bytes)"
-	echo "ok: $label $size_mb MiB sha256 $got"
+	echo "ok: $label $size_mb MiB sha256 $got ($SECONDS s)"
 }
 
 run_xfer up4 serve-recv send "$TB_ADDR4_SRV"
@@ -52,7 +52,8 @@ for d in kernel_to_nic nic_to_kernel; do
 	v=$(l2fk_tel /l2fk/stats,0 "$d.bad_offload")
 	[ "$v" = 0 ] || fail "$d.bad_offload = $v"
 done
-echo "ok: counters kernel->NIC $up B, NIC->kernel $down B, no bad offload"
+echo "ok: counters kernel->NIC $up B, NIC->kernel $down B, no bad offload ($SECONDS s)"
 l2fk_stop
+echo "ok: stopped ($SECONDS s)"
 grep -q "== l2fwd-kernel summary" "$L2FK_LOG" || fail "no exit summary"
 echo "PASS"

@@ -24,6 +24,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -315,6 +316,16 @@ struct payload {
 };
 #define MAGIC 0x72746170u	/* "rtap" */
 
+/* Payload fields, read without alignment assumptions. */
+static uint32_t
+rd32(const void *p)
+{
+	uint32_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return ntohl(v);
+}
+
 static uint8_t
 pat(uint32_t seq, uint32_t i)
 {
@@ -344,8 +355,11 @@ mk_udp(int v6, uint32_t seq, uint32_t len, int csum, uint32_t seg)
 	memset(buf, 0, total);
 	eh->dst_addr = g_peer_mac;
 	eh->src_addr = g_mac;
-	pl->magic = htonl(MAGIC);
-	pl->seq = htonl(seq);
+	{
+		uint32_t v[2] = { htonl(MAGIC), htonl(seq) };
+
+		memcpy(pl, v, sizeof(v));	/* payload is 2-byte aligned */
+	}
 	for (i = sizeof(*pl); i < len; i++)
 		buf[hl + i] = pat(seq, i);
 	uh->src_port = htons(TEST_PORT + 1);
@@ -463,8 +477,8 @@ peer_drain(int s, uint32_t len, int ms, unsigned int want)
 		}
 		CHECK((uint32_t)n == len, "peer got %zd bytes, want %u", n,
 		      len);
-		CHECK(ntohl(pl->magic) == MAGIC, "bad magic");
-		seq = ntohl(pl->seq);
+		CHECK(rd32(&pl->magic) == MAGIC, "bad magic");
+		seq = rd32(&pl->seq);
 		for (i = sizeof(*pl); i < len; i++)
 			CHECK(buf[i] == pat(seq, i),
 			      "payload byte %u of seq %u corrupt", i, seq);
@@ -508,8 +522,8 @@ rx_match(struct rte_mbuf *m, uint32_t len, int verify_csum)
 	      "rx frame %u bytes, want %zu", m->pkt_len,
 	      sizeof(*eh) + l3 + sizeof(*uh) + len);
 	p = (const uint8_t *)(uh + 1);
-	CHECK(ntohl(((const struct payload *)p)->magic) == MAGIC, "magic");
-	seq = ntohl(((const struct payload *)p)->seq);
+	CHECK(rd32(p + offsetof(struct payload, magic)) == MAGIC, "magic");
+	seq = rd32(p + offsetof(struct payload, seq));
 	for (i = sizeof(struct payload); i < len; i++)
 		CHECK(p[i] == pat(seq, i), "rx payload byte %u seq %u", i, seq);
 	if (verify_csum) {
@@ -756,7 +770,7 @@ case_tx(void)
 					rte_delay_us(200);
 					continue;
 				}
-				seq = ntohl(((struct payload *)buf)->seq);
+				seq = rd32(buf + offsetof(struct payload, seq));
 				CHECK(seq < n, "peer accepted a bad-checksum datagram (seq %u)",
 				      seq);
 				CHECK(r == 20 + (seq * 37) % 1400,

@@ -197,10 +197,10 @@ rtap_redirect_check_iface(const char *backend, const char *name, int *ifindex,
 	}
 	idx = if_nametoindex(name);
 	if (idx == 0) {
-		ret = -errno;
+		ret = errno != 0 ? -errno : -ENODEV;
 		RTAP_LOG(ERR, "backend=%s: interface '%s' does not exist in this network namespace: %s",
 			 backend, name, strerror(-ret));
-		return ret == 0 ? -ENODEV : ret;
+		return ret;
 	}
 	s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (s < 0)

@@ -375,10 +375,10 @@ mk_udp(int v6, uint32_t seq, uint32_t len, int csum, uint32_t seg)
 		ip->next_proto_id = IPPROTO_UDP;
 		ip->src_addr = inet_addr("198.18.0.1");
 		ip->dst_addr = inet_addr("198.18.0.2");
-		if (csum)
+		if (csum) {
 			ip->hdr_checksum = rte_ipv4_cksum(ip);
-		if (csum)
 			uh->dgram_cksum = rte_ipv4_udptcp_cksum(ip, uh);
+		}
 	} else {
 		struct rte_ipv6_hdr *ip = (void *)(eh + 1);
 

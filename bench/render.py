@@ -46,7 +46,8 @@ TESTS = [
     ("rrul", "flent rrul: TCP totals, ICMP p50/p99"),
     ("cpu_tcp4_up", "CPU per forwarded frame, TCP v4 up"),
 ]
-OFFLOADS = [("off", "off"), ("csum", "csum"), ("tso", "csum+TSO/LRO")]
+OFFLOADS = [("off", "off"), ("csum", "csum"), ("tso", "csum+TSO/LRO"),
+            ("poll", "l2fwd-kernel --poll")]
 OFF_LABEL = dict(OFFLOADS)
 
 # 64-byte rows: which PMD fills which column.

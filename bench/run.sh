@@ -61,8 +61,10 @@ BN_L2FK=$build/app/l2fwd-kernel/dpdk-l2fwd-kernel
 BN_PKTFLOOD=$build/bench/pktflood
 # flent and matplotlib come from Debian: use the system interpreter.
 BN_PY=/usr/bin/python3
-BN_RATE_SECS=6
+BN_RATE_SECS=5
 [ "$mode" = full ] && BN_RATE_SECS=10
+export BN_PLOTS="all_scaled"
+[ "$mode" = full ] && BN_PLOTS="all_scaled ping_cdf totals"
 [ -n "$rrul_secs" ] || { [ "$mode" = full ] && rrul_secs=30 || rrul_secs=10; }
 
 missing=
@@ -119,8 +121,10 @@ fi
 all_paths="veth tap_afp tap_afxdp rtap_afp rtap_pkt rtap_xdp l2fk"
 if [ "$mode" = quick ]; then
 	paths="veth tap_afp rtap_afp rtap_pkt"
+	# The kernel reference (pktflood into a bare veth) is one
+	# measurement in quick mode, recorded for both directions.
 	rate_pmds_tx="kernel net_tap rtap_tap"
-	rate_pmds_rx="kernel net_tap rtap_tap net_af_packet"
+	rate_pmds_rx="net_tap rtap_tap net_af_packet"
 else
 	paths=$all_paths
 	rate_pmds_tx="kernel net_tap rtap_tap net_af_packet net_af_xdp rtap_packet rtap_xdp"
@@ -140,7 +144,7 @@ fi
 path_offloads() {
 	case $1 in
 	veth) echo "-" ;;
-	l2fk) echo "auto" ;;
+	l2fk) if [ "$mode" = quick ]; then echo "auto"; else echo "auto poll"; fi ;;
 	*)
 		if [ "$mode" = quick ]; then
 			case $1 in rtap_*) echo "tso" ;; *) echo "off" ;; esac
@@ -157,6 +161,8 @@ rows_for() {
 	local p=$1 off=$2 first=$3
 	if [ "$mode" = quick ]; then
 		echo "tcp4_up_1 tcp4_down_1"
+	elif [ "$p" = l2fk ] && [ "$off" = poll ]; then
+		echo "tcp4_up_1 tcp4_down_1 rrul"
 	elif [ "$first" = 1 ]; then
 		echo "tcp4_up_1 tcp4_down_1 tcp4_up_4 tcp4_down_4 tcp6_up_1 tcp6_down_1 tcp6_up_4 tcp6_down_4 udp64_up udp64_down udpmtu_up udpmtu_down rrul"
 	else
@@ -230,7 +236,7 @@ record_cpu() {
 }
 
 run_row() {
-	local p=$1 off=$2 r=$3 res
+	local p=$1 off=$2 r=$3 first=${4:-1} res
 	if ! bn_fwd_alive; then
 		bn_rec "$r" "$p" "$off" FAIL - - why=forwarder_died
 		return
@@ -241,7 +247,7 @@ run_row() {
 	else
 		bn_step "$p [$off]: $r (iperf3 $(iperf_args "$r") ${BN_SECS}s)"
 		local cpu_f= cpu_pid=
-		if [ "$r" = tcp4_up_1 ] && [ -n "$BN_FWD_PID" ] && { [ "$off" = off ] || [ "$off" = auto ] || [ "$mode" = quick ]; }; then
+		if [ "$r" = tcp4_up_1 ] && [ -n "$BN_FWD_PID" ] && [ "$first" = 1 ] && [ "$BN_SECS" -ge 6 ]; then
 			cpu_f=$BN_OUT/logs/$p-$off-cpu.perf
 			cpu_sample "$cpu_f" $((BN_SECS - 4)) &
 			cpu_pid=$!
@@ -292,7 +298,7 @@ for p in $paths; do
 			continue
 		fi
 		for r in $(rows_for "$p" "$off" "$first"); do
-			run_row "$p" "$off" "$r"
+			run_row "$p" "$off" "$r" "$first"
 		done
 		bn_path_down
 		first=0
@@ -318,6 +324,10 @@ for dir in tx rx; do
 		res=$(bn_pmd_rate "$dir" "$pmd")
 		# shellcheck disable=SC2086
 		bn_rec "$test" "pmd:$pmd" - $res
+		if [ "$pmd" = kernel ] && [ "$mode" = quick ]; then
+			# shellcheck disable=SC2086
+			bn_rec rx64_kernel "pmd:$pmd" - $res
+		fi
 	done
 done
 

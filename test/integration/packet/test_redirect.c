@@ -1298,6 +1298,32 @@ case_tcp(void)
 	      "tap close");
 }
 
+
+/* Probe refuses interfaces it cannot attach to, with the reason. */
+static void
+case_probe(void)
+{
+	char args[128];
+	int ret;
+
+	snprintf(args, sizeof(args), "backend=%s,iface=nosuchif0", g_backend);
+	ret = rte_vdev_init("net_rtap_p0", args);
+	CHECK(ret == -ENODEV, "missing iface: probe returned %d", ret);
+	sh("ip link add rdtdown0 type veth peer name rdtdown1");
+	snprintf(args, sizeof(args), "backend=%s,iface=rdtdown0", g_backend);
+	ret = rte_vdev_init("net_rtap_p1", args);
+	CHECK(ret == -ENETDOWN, "down iface: probe returned %d", ret);
+	sh("ip link del rdtdown0");
+	snprintf(args, sizeof(args), "backend=%s,iface=lo", g_backend);
+	ret = rte_vdev_init("net_rtap_p2", args);
+	CHECK(ret == -EPROTOTYPE, "loopback: probe returned %d", ret);
+	snprintf(args, sizeof(args), "backend=%s,iface=rtap%%d", g_backend);
+	ret = rte_vdev_init("net_rtap_p3", args);
+	CHECK(ret < 0, "template iface accepted");
+	CHECK(rte_eth_dev_count_avail() == 1, "a failed probe left a port");
+	INFO("missing, down, loopback and template interfaces refused");
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1345,7 +1371,9 @@ main(int argc, char **argv)
 	rte_eth_macaddr_get(g_port, &g_mac);
 	wait_link(g_port, 1, 5);
 
-	if (strcmp(g_case, "rx") == 0)
+	if (strcmp(g_case, "probe") == 0)
+		case_probe();
+	else if (strcmp(g_case, "rx") == 0)
 		case_rx();
 	else if (strcmp(g_case, "rxcsum") == 0)
 		case_rxcsum();

@@ -162,6 +162,7 @@ void l2fk_pair_summary(const struct l2fk_pair *p);
 int l2fk_ofl_to_nic(struct rte_mbuf *m, const struct l2fk_plan *plan);
 int l2fk_ofl_to_kern(struct rte_mbuf *m, const struct l2fk_plan *plan);
 int l2fk_sw_gso_init(void);
+void l2fk_sw_gso_fini(void);
 uint16_t l2fk_sw_gso(struct rte_mbuf *m, uint16_t mtu, struct rte_mbuf **out,
 		     uint16_t max);
 

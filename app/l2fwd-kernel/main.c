@@ -259,6 +259,7 @@ out_ports:
 	if (l2fk.nb_pairs > 0)
 		l2fk_stats_summary();
 	l2fk_ports_close();
+	l2fk_sw_gso_fini();
 	if (l2fk.pool != NULL)
 		rte_mempool_free(l2fk.pool);
 out_eal:

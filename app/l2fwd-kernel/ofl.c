@@ -198,6 +198,13 @@ l2fk_sw_gso_init(void)
 	return 0;
 }
 
+void
+l2fk_sw_gso_fini(void)
+{
+	rte_mempool_free(gso_indirect);
+	gso_indirect = NULL;
+}
+
 /* Finish one segment: the NIC has no checksum offload, compute the IPv4
  * header and TCP checksums over the (two-segment) mbuf chain. */
 static void

@@ -77,12 +77,19 @@ struct rtap_tx_xstats {
 	uint64_t link_down;	/* packets refused: interface gone */
 };
 
+/* Scratch after the mbufs of a read: tun truncates an oversized frame
+ * silently to the buffer and returns the bytes copied, so a read that
+ * reaches into here is a frame larger than the queue takes. */
+#define RTAP_RX_TAIL 8
+
 struct rtap_rx_slot {
 	struct virtio_net_hdr hdr;
 	uint16_t posted;	/* a read is in flight */
+	uint8_t tail[RTAP_RX_TAIL];
 	struct rte_mbuf **m;	/* maxseg mbufs, always full */
-	struct iovec *iov;	/* 1 + maxseg */
+	struct iovec *iov;	/* header + maxseg + tail */
 };
+#define RTAP_RX_IOVS(maxseg) ((size_t)(maxseg) + 2)
 
 struct rtap_rxq {
 	struct rtap_queue_common c;
@@ -100,7 +107,7 @@ struct rtap_rxq {
 	struct io_uring ring;
 	struct rtap_rx_slot *slots;
 	struct rte_mbuf **mbufs;	/* nb_slots * maxseg */
-	struct iovec *iovs;		/* nb_slots * (1 + maxseg) */
+	struct iovec *iovs;		/* nb_slots * RTAP_RX_IOVS(maxseg) */
 	struct rtap_rx_xstats xs;
 };
 

@@ -248,6 +248,9 @@ static int
 rtap_rx_queue_intr_enable(struct rte_eth_dev *dev, uint16_t qid)
 {
 	struct rtap_rxq *q = dev->data->rx_queues[qid];
+
+	if (RTAP_PRIV(dev)->be->rx_burst != NULL)
+		return -ENOTSUP;	/* own datapath: no io_uring eventfd */
 	uint64_t one = 1;
 
 	if (q == NULL || q->efd < 0)
@@ -263,6 +266,9 @@ static int
 rtap_rx_queue_intr_disable(struct rte_eth_dev *dev, uint16_t qid)
 {
 	struct rtap_rxq *q = dev->data->rx_queues[qid];
+
+	if (RTAP_PRIV(dev)->be->rx_burst != NULL)
+		return -ENOTSUP;	/* own datapath: no io_uring eventfd */
 	uint64_t v;
 
 	if (q == NULL || q->efd < 0)
@@ -868,7 +874,8 @@ rtap_rxq_layout(struct rte_eth_dev *dev, struct rtap_rxq *q)
 				      sizeof(struct rte_mbuf *) * nb_slots *
 				      maxseg, 0, q->socket);
 	q->iovs = rte_zmalloc_socket("rtap_rx_iovs", sizeof(*q->iovs) *
-				     nb_slots * (1 + maxseg), 0, q->socket);
+				     nb_slots * RTAP_RX_IOVS(maxseg), 0,
+				     q->socket);
 	if (q->slots == NULL || q->mbufs == NULL || q->iovs == NULL) {
 		rte_free(q->slots);
 		rte_free(q->mbufs);
@@ -981,6 +988,9 @@ rtap_rx_queue_start(struct rte_eth_dev *dev, uint16_t qid)
 	struct rtap_rxq *q = dev->data->rx_queues[qid];
 	int ret;
 
+	if (RTAP_PRIV(dev)->be->rx_burst != NULL)
+		return -ENOTSUP;	/* own datapath: whole-port start/stop */
+
 	if (q == NULL || p->nb_fds == 0)
 		return -EINVAL;
 	if (q->c.started)
@@ -1004,6 +1014,9 @@ rtap_rx_queue_stop(struct rte_eth_dev *dev, uint16_t qid)
 {
 	struct rtap_rxq *q = dev->data->rx_queues[qid];
 
+	if (RTAP_PRIV(dev)->be->rx_burst != NULL)
+		return -ENOTSUP;	/* own datapath: whole-port start/stop */
+
 	if (q == NULL)
 		return -EINVAL;
 	q->c.started = 0;
@@ -1018,6 +1031,9 @@ rtap_tx_queue_start(struct rte_eth_dev *dev, uint16_t qid)
 	struct rtap_priv *p = RTAP_PRIV(dev);
 	struct rtap_txq *q = dev->data->tx_queues[qid];
 	int ret;
+
+	if (RTAP_PRIV(dev)->be->rx_burst != NULL)
+		return -ENOTSUP;	/* own datapath: whole-port start/stop */
 
 	if (q == NULL || p->nb_fds == 0)
 		return -EINVAL;
@@ -1035,6 +1051,9 @@ static int
 rtap_tx_queue_stop(struct rte_eth_dev *dev, uint16_t qid)
 {
 	struct rtap_txq *q = dev->data->tx_queues[qid];
+
+	if (RTAP_PRIV(dev)->be->rx_burst != NULL)
+		return -ENOTSUP;	/* own datapath: whole-port start/stop */
 
 	if (q == NULL)
 		return -EINVAL;

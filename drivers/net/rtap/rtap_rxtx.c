@@ -141,7 +141,7 @@ rtap_rx_post(struct rtap_rxq *q, uint16_t idx)
 	sqe = io_uring_get_sqe(&q->ring);
 	if (unlikely(sqe == NULL))
 		return -EBUSY;	/* cannot happen: SQ >= nb_slots + 1 */
-	io_uring_prep_readv(sqe, 0, s->iov, 1 + q->maxseg, 0);
+	io_uring_prep_readv(sqe, 0, s->iov, RTAP_RX_IOVS(q->maxseg), 0);
 	sqe->flags |= IOSQE_FIXED_FILE;
 	io_uring_sqe_set_data64(sqe, idx);
 	s->posted = 1;
@@ -167,9 +167,11 @@ rtap_rxq_start(struct rtap_rxq *q, int fd, int want_intr)
 		struct rtap_rx_slot *s = &q->slots[i];
 
 		s->m = &q->mbufs[(size_t)i * q->maxseg];
-		s->iov = &q->iovs[(size_t)i * (1 + q->maxseg)];
+		s->iov = &q->iovs[(size_t)i * RTAP_RX_IOVS(q->maxseg)];
 		s->iov[0].iov_base = &s->hdr;
 		s->iov[0].iov_len = RTAP_VNET_HDR_LEN;
+		s->iov[1 + q->maxseg].iov_base = s->tail;
+		s->iov[1 + q->maxseg].iov_len = RTAP_RX_TAIL;
 		s->posted = 0;
 		if (rte_pktmbuf_alloc_bulk(q->mp, s->m, q->maxseg) != 0) {
 			RTAP_LOG(ERR, "rxq %u: mempool %s cannot fill %u reads of %u mbufs",
@@ -332,6 +334,7 @@ rtap_rx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 			goto repost;
 		}
 		len = (uint32_t)res;
+		/* Short, or reaching into the tail: oversized (truncated). */
 		if (unlikely(len < RTAP_VNET_HDR_LEN + RTE_ETHER_HDR_LEN ||
 			     len - RTAP_VNET_HDR_LEN >
 			     (uint32_t)q->maxseg * q->seg_room)) {

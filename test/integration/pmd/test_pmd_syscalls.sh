@@ -30,7 +30,7 @@ perf stat -e syscalls:sys_enter_io_uring_enter -- true >/dev/null 2>&1 ||
 tb_init rsc
 tb_wire || fail "testbed"
 log=$(mktemp /tmp/rtap-syscalls.XXXXXX)
-trap 'tb_cleanup; rm -f "$log" "$log.perf"' EXIT
+trap 'tb_cleanup; rm -f "$log" "$log.perf"; rm -rf "/var/run/dpdk/$TB"' EXIT
 
 tb_bg "$TB_NS_DP" "$testpmd" -l 0,1 --no-pci --no-huge -m 512 \
 	--file-prefix "$TB" --log-level=lib.eal:warning -d "$plugin" \

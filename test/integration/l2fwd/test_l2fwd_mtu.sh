@@ -21,7 +21,7 @@ echo "ok: TAP starts with the NIC's MTU 1400"
 
 # 1472 + 8 (ICMP) + 20 (IPv4) = 1500 bytes: too big for 1400.
 ping_big() {
-	ip netns exec "$1" ping -c 3 -i 0.2 -W 2 -M do -s 1472 "$2" >/dev/null 2>&1
+	ip netns exec "$1" ping -c 3 -i 0.2 -W 2 -M "do" -s 1472 "$2" >/dev/null 2>&1
 }
 ping_big "$TB_NS_DP" "$TB_ADDR4_SRV" && fail "1500-byte DF ping passed at MTU 1400"
 
@@ -55,7 +55,7 @@ m=$(l2fk_mtu "$TB_NS_DP" "$TB_KIF")
 m=$(l2fk_mtu "$TB_NS_DP" "$TB_WDP")
 [ "$m" = 1280 ] || fail "NIC MTU changed to $m on a refused request"
 grep -q "MTU 9000 rejected" "$L2FK_LOG" || fail "no log line for the refused MTU"
-ip netns exec "$TB_NS_DP" ping -c 2 -i 0.2 -W 2 -M do -s 1252 "$TB_ADDR4_SRV" \
+ip netns exec "$TB_NS_DP" ping -c 2 -i 0.2 -W 2 -M "do" -s 1252 "$TB_ADDR4_SRV" \
 	>/dev/null || fail "1280-byte ping failed after the refused MTU"
 echo "ok: MTU 9000 refused by the NIC, TAP reverted to 1280"
 l2fk_stop

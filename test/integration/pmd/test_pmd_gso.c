@@ -10,7 +10,7 @@
  * LRO/checksum Rx offloads); they must arrive as one LRO mbuf chain with
  * tso_segsz.  The forwarder sends them to port B as TSO (TX_TCP_SEG), and
  * the TCP server in B must receive every byte, in order.  Then the same
- * the other way.  The ports are polled on a worker lcore, not the thread
+ * the other way, and once more over IPv6.  The ports are polled on a worker lcore, not the thread
  * that set them up.
  */
 
@@ -162,25 +162,31 @@ receive_check(int fd, const char *dir)
 }
 
 static void
-transfer(int nsa, int nsb, int a_to_b)
+transfer(int nsa, int nsb, int a_to_b, int v6)
 {
 	struct sockaddr_in sa = { .sin_family = AF_INET };
-	int ls, cs, as, one = 1;
+	struct sockaddr_in6 sa6 = { .sin6_family = AF_INET6 };
+	struct sockaddr *addr = v6 ? (struct sockaddr *)&sa6 :
+				     (struct sockaddr *)&sa;
+	socklen_t alen = v6 ? sizeof(sa6) : sizeof(sa);
+	int ls, cs, as, one = 1, fam = v6 ? AF_INET6 : AF_INET;
 	struct xfer x;
 	pthread_t th;
 
 	/* Server in B. */
 	rt_netns_enter(nsb);
-	ls = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	ls = socket(fam, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	setsockopt(ls, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	sa.sin_port = htons(5201);
 	inet_pton(AF_INET, "198.18.0.2", &sa.sin_addr);
-	RT_CHECK(bind(ls, (struct sockaddr *)&sa, sizeof(sa)) == 0 &&
-		 listen(ls, 1) == 0, "listen: %s", strerror(errno));
+	sa6.sin6_port = htons(5201);
+	inet_pton(AF_INET6, "2001:2::2", &sa6.sin6_addr);
+	RT_CHECK(bind(ls, addr, alen) == 0 && listen(ls, 1) == 0,
+		 "listen: %s", strerror(errno));
 	/* Client in A. */
 	rt_netns_enter(nsa);
-	cs = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	RT_CHECK(connect(cs, (struct sockaddr *)&sa, sizeof(sa)) == 0,
+	cs = socket(fam, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	RT_CHECK(connect(cs, addr, alen) == 0,
 		 "connect through DPDK: %s", strerror(errno));
 	as = accept(ls, NULL, NULL);
 	RT_CHECK(as >= 0, "accept: %s", strerror(errno));
@@ -218,13 +224,17 @@ main(int argc __rte_unused, char **argv)
 	mp = rt_pool("gso", 16384, RTE_MBUF_DEFAULT_BUF_SIZE);
 	rt_port_start(pa, 1, 1, RX_OFFL, TX_OFFL, mp, 0);
 	rt_port_start(pb, 1, 1, RX_OFFL, TX_OFFL, mp, 0);
+	rt_sh("sysctl -qw net.ipv6.conf.rgb.disable_ipv6=0");
 	rt_sh("ip addr add 198.18.0.2/24 dev rgb && ip link set rgb up");
+	rt_sh("ip addr add 2001:2::2/64 dev rgb nodad");
 	rt_netns_enter(nsa);
+	rt_sh("sysctl -qw net.ipv6.conf.rga.disable_ipv6=0");
 	rt_sh("ip addr add 198.18.0.1/24 dev rga && ip link set rga up");
+	rt_sh("ip addr add 2001:2::1/64 dev rga nodad");
 	rt_sh("ethtool -k rga | grep -q 'tcp-segmentation-offload: on'");
 	RT_CHECK(rte_eal_remote_launch(fwd_loop, NULL, 1) == 0, "launch");
 
-	transfer(nsa, nsb, 1);
+	transfer(nsa, nsb, 1, 0);
 	lro_a = rt_xstat(pa, "rx_lro_packets");
 	tso_b = rt_xstat(pb, "tx_tso_packets");
 	RT_CHECK(lro_a > 0 && lro_seen > 0, "no LRO frame from kernel A");
@@ -237,13 +247,23 @@ main(int argc __rte_unused, char **argv)
 	RT_OK("A->B: %u bytes intact; %" PRIu64 " LRO frames from A (largest %" PRIu64 " B in %" PRIu64 " segs, tso_segsz %" PRIu64 "), %" PRIu64 " TSO frames to B",
 	      XFER, lro_a, lro_max_len, lro_max_segs, lro_segsz, tso_b);
 
-	transfer(nsa, nsb, 0);
+	transfer(nsa, nsb, 0, 0);
 	rx_lro_b = rt_xstat(pb, "rx_lro_packets");
 	tso_a = rt_xstat(pa, "tx_tso_packets");
 	RT_CHECK(rx_lro_b > 0 && tso_a > 0, "B->A: lro %" PRIu64 " tso %" PRIu64,
 		 rx_lro_b, tso_a);
 	RT_OK("B->A: %u bytes intact; %" PRIu64 " LRO frames from B, %" PRIu64 " TSO frames to A",
 	      XFER, rx_lro_b, tso_a);
+	/* TCP over IPv6: GSO_TCPV6 in, TSO6 out. */
+	lro_a = rt_xstat(pa, "rx_lro_packets");
+	tso_b = rt_xstat(pb, "tx_tso_packets");
+	transfer(nsa, nsb, 1, 1);
+	lro_a = rt_xstat(pa, "rx_lro_packets") - lro_a;
+	tso_b = rt_xstat(pb, "tx_tso_packets") - tso_b;
+	RT_CHECK(lro_a > 0 && tso_b > 0, "IPv6: lro %" PRIu64 " tso %" PRIu64,
+		 lro_a, tso_b);
+	RT_OK("A->B over IPv6: %u bytes intact; %" PRIu64 " LRO frames from A, %" PRIu64 " TSO frames to B",
+	      XFER, lro_a, tso_b);
 	RT_CHECK(rt_xstat(pa, "rx_bad_vnet_hdr_errors") == 0 &&
 		 rt_xstat(pb, "rx_bad_vnet_hdr_errors") == 0 &&
 		 rt_xstat(pa, "tx_bad_offload_errors") == 0 &&

@@ -95,6 +95,12 @@ if ! start_fwd; then
 		exit 1
 	fi
 fi
+# l2fwd-kernel mirrors the wire's carrier onto the TAP: wait for it, or
+# the first ARP goes out while the link is still coming up.
+for ((i = 0; i < 50; i++)); do
+	ip -n "$TB_NS_DP" link show "$TB_KIF" | grep -q LOWER_UP && break
+	sleep 0.1
+done
 label=$fwd
 [ "$fwd" = l2fwd-kernel ] && label="$fwd, NIC $nic"
 echo "== netns $TB_NS_DP : kernel port $TB_KIF ($TB_ADDR4_DP) <-> DPDK ($label) <-> wire $TB_WDP"

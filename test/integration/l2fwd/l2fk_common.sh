@@ -100,15 +100,16 @@ l2fk_wait_tel() {
 	return 1
 }
 
-# Stop the app with SIGINT and check it exits 0 and removed the TAP.
+# Stop the app with SIGINT (or the signal given, e.g. TERM) and check it
+# exits 0 and removed the TAP.
 l2fk_stop() {
-	local i
-	kill -INT "$L2FK_PID" 2>/dev/null
+	local i sig=${1:-INT}
+	kill -"$sig" "$L2FK_PID" 2>/dev/null
 	for ((i = 0; i < 100; i++)); do
 		kill -0 "$L2FK_PID" 2>/dev/null || break
 		sleep 0.1
 	done
-	kill -0 "$L2FK_PID" 2>/dev/null && fail "l2fwd-kernel ignored SIGINT for 10 s"
+	kill -0 "$L2FK_PID" 2>/dev/null && fail "l2fwd-kernel ignored SIG$sig for 10 s"
 	wait "$L2FK_PID"
 	L2FK_RC=$?
 	[ "$L2FK_RC" -eq 0 ] || fail "l2fwd-kernel exited with $L2FK_RC"

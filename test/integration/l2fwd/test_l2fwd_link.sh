@@ -7,8 +7,10 @@
 #   carrier back, ping passes.
 #   Wire carrier down (peer end set down) -> the TAP shows NO-CARRIER;
 #   carrier back -> LOWER_UP, ping passes.
+#   TAP MAC -> NIC MAC; TAP promisc on/off -> NIC promisc on/off.
 # Each step is checked on the interface flags and in telemetry, and the
-# control path must report no error.
+# control path must report no error.  Stopped with SIGTERM (the other
+# tests use SIGINT): exit 0, summary printed, TAP gone.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=test/integration/l2fwd/l2fk_common.sh
@@ -45,15 +47,34 @@ l2fk_have_flag "$TB_NS_DP" "$TB_KIF" NO-CARRIER && fail "TAP still NO-CARRIER"
 ping_ok || fail "no ping after carrier down/up"
 echo "ok: wire carrier up -> TAP LOWER_UP, ping passes"
 
+# MAC and promiscuous mode follow the TAP too.
+mac=02:00:5e:10:00:42
+ip -n "$TB_NS_DP" link set "$TB_KIF" address "$mac"
+for ((i = 0; i < 30; i++)); do
+	ip -n "$TB_NS_DP" link show "$TB_WDP" | grep -q "link/ether $mac" && break
+	sleep 0.1
+done
+ip -n "$TB_NS_DP" link show "$TB_WDP" | grep -q "link/ether $mac" ||
+	fail "NIC MAC did not follow the TAP ($mac)"
+ping_ok || fail "no ping after the MAC change"
+ip -n "$TB_NS_DP" link set "$TB_KIF" promisc on
+l2fk_wait_flag "$TB_NS_DP" "$TB_WDP" 1 PROMISC 3 || fail "NIC not promiscuous"
+ip -n "$TB_NS_DP" link set "$TB_KIF" promisc off
+l2fk_wait_flag "$TB_NS_DP" "$TB_WDP" 0 PROMISC 3 || fail "NIC still promiscuous"
+echo "ok: TAP MAC -> NIC MAC, TAP promisc on/off -> NIC promisc on/off"
+
 err=$(l2fk_tel /l2fk/stats,0 ctl_errors)
 [ "$err" = 0 ] || fail "control path errors: $err"
 ev=$(l2fk_tel /l2fk/stats,0 ctl_events)
-# start + admin down/up (2 admin, 2 carrier) + wire down/up (2) at least;
+# start + admin down/up (2 admin, 2 carrier) + wire down/up (2) + MAC +
+# promisc on/off at least;
 # a loop would keep this counter running.
-[ "$ev" -ge 6 ] && [ "$ev" -le 30 ] || fail "ctl_events $ev outside 6..30"
+if [ "$ev" -lt 9 ] || [ "$ev" -gt 40 ]; then fail "ctl_events $ev outside 9..40"; fi
 sleep 1
 ev2=$(l2fk_tel /l2fk/stats,0 ctl_events)
 [ "$ev2" = "$ev" ] || fail "control events still counting ($ev -> $ev2): loop?"
 echo "ok: $ev control events, no errors, quiet afterwards"
-l2fk_stop
+l2fk_stop TERM
+grep -q "== l2fwd-kernel summary" "$L2FK_LOG" || fail "no exit summary after SIGTERM"
+echo "ok: SIGTERM: exit 0, summary printed, TAP removed"
 echo "PASS"

@@ -7,7 +7,8 @@
 #   carrier back, ping passes.
 #   Wire carrier down (peer end set down) -> the TAP shows NO-CARRIER;
 #   carrier back -> LOWER_UP, ping passes.
-#   TAP MAC -> NIC MAC; TAP promisc on/off -> NIC promisc on/off.
+#   TAP MAC -> NIC MAC; TAP promisc on/off -> NIC promisc on/off; the
+#   NIC's link speed shows on the TAP (ethtool).
 # Each step is checked on the interface flags and in telemetry, and the
 # control path must report no error.  Stopped with SIGTERM (the other
 # tests use SIGINT): exit 0, summary printed, TAP gone.
@@ -24,6 +25,11 @@ ping_ok() {
 l2fk_start afpacket
 l2fk_wait_flag "$TB_NS_DP" "$TB_KIF" 1 LOWER_UP || fail "TAP has no carrier at start"
 ping_ok || fail "no ping at start"
+# Link speed: net_af_packet reports 10 Gbit/s full duplex; tun's own
+# default is 10 Mbit/s, so this value can only come from the mirror.
+sp=$(ip netns exec "$TB_NS_DP" ethtool "$TB_KIF" | sed -n 's/.*Speed: *//p')
+[ "$sp" = 10000Mb/s ] || fail "TAP speed '$sp', NIC reports 10000Mb/s"
+echo "ok: NIC link speed on the TAP: $sp"
 
 ip -n "$TB_NS_DP" link set "$TB_KIF" down
 l2fk_wait_flag "$TB_NS_DP" "$TB_WDP" 0 UP 3 || fail "NIC netdev still UP after TAP down"

@@ -171,8 +171,10 @@ assign_lcores(void)
 			l2fk.nb_workers++;
 }
 
-static uint32_t
-ctl_thread(void *arg __rte_unused)
+/* Control thread: netlink mirror (sync.c) and the periodic stats line.
+ * The forwarding lcores never block on it. */
+static void *
+ctl_thread_main(void *arg __rte_unused)
 {
 	uint64_t next = 0, now, hz = rte_get_timer_hz();
 
@@ -188,13 +190,6 @@ ctl_thread(void *arg __rte_unused)
 			l2fk_stats_print();
 		}
 	}
-	return 0;
-}
-
-static void *
-ctl_thread_main(void *arg)
-{
-	ctl_thread(arg);
 	return NULL;
 }
 

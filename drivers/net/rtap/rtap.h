@@ -98,6 +98,7 @@ struct rtap_rxq {
 	uint16_t nb_slots;
 	uint16_t maxseg;	/* mbufs per posted read */
 	uint16_t in_flight;
+	uint8_t need_post;	/* reads not posted yet (first burst) */
 	uint32_t seg_room;	/* data bytes per mbuf */
 	uint64_t offloads;
 	int fd;
@@ -170,6 +171,7 @@ struct rtap_priv {
 /* rtap_rxtx.c: io_uring datapath for fd based backends */
 int rtap_rxq_start(struct rtap_rxq *q, int fd, int want_intr);
 void rtap_rxq_stop(struct rtap_rxq *q);
+int rtap_rx_post_all(struct rtap_rxq *q);
 int rtap_txq_start(struct rtap_txq *q, int fd);
 void rtap_txq_stop(struct rtap_txq *q);
 uint16_t rtap_rx_burst(void *queue, struct rte_mbuf **pkts, uint16_t n);

@@ -255,6 +255,9 @@ rtap_rx_queue_intr_enable(struct rte_eth_dev *dev, uint16_t qid)
 
 	if (q == NULL || q->efd < 0)
 		return -EINVAL;
+	/* Called on the polling thread: post the reads if no burst did. */
+	if (q->need_post && rtap_rx_post_all(q) < 0)
+		return -EIO;
 	/* Frames that completed before the app armed epoll. */
 	if (io_uring_cq_ready(&q->ring) > 0 &&
 	    write(q->efd, &one, sizeof(one)) < 0)

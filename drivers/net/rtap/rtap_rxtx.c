@@ -192,13 +192,32 @@ rtap_rxq_start(struct rtap_rxq *q, int fd, int want_intr)
 			return ret;
 		}
 	}
+	/*
+	 * The reads are posted by the first burst (rtap_rx_post_all), on the
+	 * thread that polls the queue: a read that has to wait completes
+	 * through task work of the thread that submitted it, and that must
+	 * not be a control thread asleep in its own loop.
+	 */
+	q->need_post = 1;
+	return 0;
+}
+
+/* Post every idle slot and submit; on the polling thread. */
+int
+rtap_rx_post_all(struct rtap_rxq *q)
+{
+	uint16_t i;
+	int ret;
+
 	for (i = 0; i < q->nb_slots; i++)
-		rtap_rx_post(q, i);
+		if (!q->slots[i].posted && q->slots[i].m[0] != NULL)
+			rtap_rx_post(q, i);
+	q->need_post = 0;
 	ret = io_uring_submit(&q->ring);
-	if (ret < 0) {
+	if (ret < 0 && ret != -EAGAIN && ret != -EBUSY && ret != -EINTR) {
+		q->xs.submit_err++;
 		RTAP_LOG(ERR, "rxq %u: io_uring_submit: %s", q->c.qid,
 			 strerror(-ret));
-		rtap_rxq_stop(q);
 		return ret;
 	}
 	return 0;
@@ -304,6 +323,8 @@ rtap_rx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 	if (unlikely(!q->c.started || q->c.dead || !q->ring_ok ||
 		     rtap_load_relaxed(&p->gone)))
 		return 0;
+	if (unlikely(q->need_post))
+		rtap_rx_post_all(q);
 	n = io_uring_peek_batch_cqe(&q->ring, cqes,
 				    RTE_MIN(nb_pkts, RTAP_RX_CQE_BATCH));
 	for (i = 0; i < n; i++) {

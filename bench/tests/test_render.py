@@ -1,0 +1,101 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
+"""Unit test of bench/render.py: from a hand-made results.jsonl, the matrix
+shows each cell's status, value and % of the veth column, and every target
+ratio is computed, compared and reported exactly (PASS, FAIL, n/a)."""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+RENDER = os.path.join(HERE, "..", "render.py")
+
+RESULTS = [
+    ("tcp4_up_1", "veth", "-", "PASS", 10.0, "Gbit/s", {}),
+    ("tcp4_down_1", "veth", "-", "PASS", 8.0, "Gbit/s", {}),
+    ("tcp4_up_1", "tap_afp", "off", "PASS", 0.8, "Gbit/s", {"retrans": 3.0}),
+    ("tcp4_down_1", "tap_afp", "off", "PASS", 1.0, "Gbit/s", {}),
+    # rtap_pkt: "best" offload is tso for up (7.5 -> 0.75 of veth, PASS),
+    # down only 4.0 (0.5 of veth: FAIL; 4x anchor: FAIL vs 8x).
+    ("tcp4_up_1", "rtap_pkt", "off", "PASS", 2.0, "Gbit/s", {}),
+    ("tcp4_up_1", "rtap_pkt", "tso", "PASS", 7.5, "Gbit/s", {}),
+    ("tcp4_down_1", "rtap_pkt", "tso", "PASS", 4.0, "Gbit/s", {}),
+    ("tcp4_up_1", "rtap_xdp", "off", "NA", None, "-", {"why": "n/a (not built)"}),
+    ("tcp4_down_1", "rtap_afp", "tso", "FAIL", None, "-", {"why": "path_did_not_come_up"}),
+    ("rrul", "tap_afp", "off", "PASS", 800.0, "Mbit/s",
+     {"icmp_p50": 9.0, "icmp_p99": 30.0}),
+    ("rrul", "l2fk", "auto", "PASS", 4400.0, "Mbit/s",
+     {"icmp_p50": 1.0, "icmp_p99": 4.5}),
+    ("tx64_kernel", "pmd:kernel", "-", "PASS", 2.0, "Mpps", {}),
+    ("tx64_kif", "pmd:net_tap", "-", "PASS", 0.5, "Mpps", {}),
+    ("tx64_kif", "pmd:rtap_tap", "-", "PASS", 2.5, "Mpps", {}),
+    ("rx64_kif", "pmd:net_tap", "-", "PASS", 0.07, "Mpps", {}),
+    ("rx64_kif", "pmd:rtap_tap", "-", "FAIL", 0.0, "Mpps", {"why": "no_packets_counted"}),
+]
+
+
+def check(cond, what):
+    if not cond:
+        print("FAIL: " + what)
+        sys.exit(1)
+
+
+def main():
+    with tempfile.TemporaryDirectory() as d:
+        run = os.path.join(d, "results", "20990101T000000Z")
+        os.makedirs(run)
+        json.dump({"stamp": "20990101T000000Z", "mode": "quick", "git": "t",
+                   "kernel": "k", "cpus": 2, "loadavg_start": "0 0 0",
+                   "iperf_secs": 10, "rrul_secs": 10, "rate_secs": 5,
+                   "eal": "-l 0,1"}, open(os.path.join(run, "meta.json"), "w"))
+        with open(os.path.join(run, "results.jsonl"), "w") as f:
+            for t, p, o, s, v, u, x in RESULTS:
+                r = {"test": t, "path": p, "offload": o, "status": s,
+                     "value": v, "unit": u}
+                r.update(x)
+                f.write(json.dumps(r) + "\n")
+        subprocess.run([sys.executable, RENDER, run], check=True,
+                       stdout=subprocess.DEVNULL)
+        md = open(os.path.join(run, "matrix.md")).read()
+        html = open(os.path.join(run, "matrix.html")).read()
+        out = json.load(open(os.path.join(run, "run.json")))
+
+    tg = {t["what"]: t for t in out["targets"]}
+
+    def target(what, status, ratio=None):
+        t = tg[what]
+        check(t["status"] == status, "%s: status %s, want %s" % (what, t["status"], status))
+        if ratio is not None:
+            check(abs(t["ratio"] - ratio) < 1e-9, "%s: ratio %r, want %r" % (what, t["ratio"], ratio))
+
+    target("net_rtap tap / net_tap, 64 B DPDK->kernel (txonly)", "PASS", 5.0)
+    target("net_rtap tap / net_tap, 64 B kernel->DPDK (rxonly)", "n/a")
+    target("rtap tap<->packet / veth, TCP v4 up 1 stream", "PASS", 0.75)
+    target("rtap tap<->packet / veth, TCP v4 down 1 stream", "FAIL", 0.5)
+    target("rtap tap<->packet / net_tap<->af_packet anchor, TCP v4 up", "PASS", 7.5 / 0.8)
+    target("rtap tap<->packet / net_tap<->af_packet anchor, TCP v4 down", "FAIL", 4.0)
+    target("l2fwd-kernel / anchor, rrul TCP totals", "PASS", 5.5)
+    target("l2fwd-kernel rrul ICMP p99 (ms)", "PASS", 4.5)
+    target("rtap xdp / net_af_xdp, 64 B txonly", "n/a")
+    check("best offload: csum+TSO/LRO" in tg["rtap tap<->packet / veth, TCP v4 up 1 stream"]["note"],
+          "best offload note")
+    check("no_packets_counted" in tg["net_rtap tap / net_tap, 64 B kernel->DPDK (rxonly)"]["note"],
+          "n/a target names the failing cell")
+
+    # Matrix cells: value, % of veth, failure reasons, rrul latency.
+    check("PASS 0.800 Gbit/s (8%) rtx 3" in md, "anchor cell with % of veth")
+    check("PASS 7.50 Gbit/s (75%)" in md, "rtap tso cell")
+    check("FAIL path_did_not_come_up" in md, "failed cell keeps its reason")
+    check("n/a (not built)" in md, "n/a cell")
+    check("ICMP p50/p99 9.00/30.0 ms" in md, "rrul latency in cell")
+    check("PASS 2.50 Mpps (125%) [rtap_tap]" in md, "64 B cell vs pktflood reference")
+    check("= 5.00 (target >= 4.00) PASS" in md, "ratio line format")
+    check("<td class='fail'>" in html and "<td class='pass'>" in html, "html cell classes")
+    check("20990101T000000Z" in md.split("## Trend")[1], "trend lists this run")
+    print("test_render: 1 passed, 0 failed")
+
+
+if __name__ == "__main__":
+    main()

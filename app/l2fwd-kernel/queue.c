@@ -113,7 +113,8 @@ void
 l2fk_txq_enqueue(struct l2fk_txq *q, struct rte_mbuf **pkts, uint16_t n,
 		 uint64_t now)
 {
-	uint16_t sent, i;
+	uint32_t len[L2FK_BURST];
+	uint16_t sent, i, k;
 
 	if (n == 0)
 		return;
@@ -121,15 +122,23 @@ l2fk_txq_enqueue(struct l2fk_txq *q, struct rte_mbuf **pkts, uint16_t n,
 		rtap_fq_codel_enqueue_burst(q->fq, pkts, n, now);
 		return;
 	}
-	/* Bypass (bench baseline): straight to the driver, tail drop. */
-	sent = rte_eth_tx_burst(q->port, q->qid, pkts, n);
-	for (i = 0; i < sent; i++) {
-		q->st.tx_pkts++;
-		q->st.tx_bytes += pkts[i]->pkt_len;
-	}
-	if (sent < n) {
-		q->st.bypass_drops += n - sent;
-		rte_pktmbuf_free_bulk(&pkts[sent], n - sent);
+	/* Bypass (bench baseline): straight to the driver, tail drop.
+	 * Lengths first: the driver may free a frame inside tx_burst. */
+	while (n > 0) {
+		k = RTE_MIN(n, (uint16_t)L2FK_BURST);
+		for (i = 0; i < k; i++)
+			len[i] = pkts[i]->pkt_len;
+		sent = rte_eth_tx_burst(q->port, q->qid, pkts, k);
+		for (i = 0; i < sent; i++) {
+			q->st.tx_pkts++;
+			q->st.tx_bytes += len[i];
+		}
+		if (sent < k) {
+			q->st.bypass_drops += k - sent;
+			rte_pktmbuf_free_bulk(&pkts[sent], k - sent);
+		}
+		pkts += k;
+		n -= k;
 	}
 }
 
@@ -211,6 +220,7 @@ uint16_t
 l2fk_txq_xmit(struct l2fk_txq *q, uint64_t now)
 {
 	struct rte_mbuf *burst[L2FK_BURST];
+	uint32_t len[L2FK_BURST];
 	uint16_t total = 0, n, sent, i;
 	bool kick = false;
 	uint32_t bytes;
@@ -256,17 +266,20 @@ l2fk_txq_xmit(struct l2fk_txq *q, uint64_t now)
 			break;
 		}
 		memcpy(burst, &q->pend[q->pend_head], n * sizeof(burst[0]));
-		if (q->bql)
-			for (i = 0; i < n; i++)
+		/* Lengths first: without our extra reference the driver may
+		 * free a frame inside tx_burst. */
+		for (i = 0; i < n; i++) {
+			len[i] = burst[i]->pkt_len;
+			if (q->bql)
 				txq_ref(burst[i], 1);
+		}
 		sent = rte_eth_tx_burst(q->port, q->qid, burst, n);
 		bytes = 0;
 		for (i = 0; i < sent; i++) {
-			bytes += burst[i]->pkt_len;
+			bytes += len[i];
 			if (q->bql) {
 				q->infl[q->infl_head % L2FK_TXQ_INFL] = burst[i];
-				q->infl_len[q->infl_head % L2FK_TXQ_INFL] =
-					burst[i]->pkt_len;
+				q->infl_len[q->infl_head % L2FK_TXQ_INFL] = len[i];
 				q->infl_head++;
 			}
 		}

@@ -25,7 +25,7 @@ NS_DP=$TB_NS
 tb_ns srv || fail "netns"
 NS_SRV=$TB_NS
 W0="${TB}w0" W1="${TB}w1"
-if [ "$CASE" = fanout ]; then
+if [ "$CASE" = fanout ] || [ "$CASE" = cycle ]; then
 	# Two real queues each way (AF_XDP binds one XSK per queue).
 	ip link add "$W0" numtxqueues 2 numrxqueues 2 type veth peer \
 		name "$W1" numtxqueues 2 numrxqueues 2 || fail "veth"

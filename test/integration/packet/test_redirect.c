@@ -1324,6 +1324,54 @@ case_probe(void)
 	INFO("missing, down, loopback and template interfaces refused");
 }
 
+
+static int
+count_fds(void)
+{
+	char path[64];
+	int n = 0, i;
+
+	for (i = 0; i < 4096; i++) {
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", i);
+		if (access(path, F_OK) == 0)
+			n++;
+	}
+	return n;
+}
+
+/* Create/start/stop/close cycles leak no fd, mbuf or XDP program. */
+static void
+case_cycle(void)
+{
+	char args[128];
+	int fds0, i;
+
+	CHECK(rte_eth_dev_stop(g_port) == 0 && rte_eth_dev_close(g_port) == 0,
+	      "close");
+	rte_vdev_uninit("net_rtap_t0");
+	g_port = RTE_MAX_ETHPORTS;
+	fds0 = count_fds();
+	snprintf(args, sizeof(args), "backend=%s,iface=%s", g_backend,
+		 g_dpif);
+	for (i = 0; i < 20; i++) {
+		uint16_t port = port_open("net_rtap_c0", args, 2, 0, 0);
+
+		CHECK(rte_eth_dev_stop(port) == 0, "stop %d", i);
+		CHECK(rte_eth_dev_start(port) == 0, "restart %d", i);
+		CHECK(rte_eth_dev_stop(port) == 0 &&
+		      rte_eth_dev_close(port) == 0, "close %d", i);
+		CHECK(rte_vdev_uninit("net_rtap_c0") == 0, "uninit %d", i);
+	}
+	CHECK(count_fds() == fds0, "fd leak: %d open, %d before",
+	      count_fds(), fds0);
+	CHECK(rte_mempool_avail_count(g_mp) == g_mp->size,
+	      "mbuf leak: %u of %u", rte_mempool_avail_count(g_mp),
+	      g_mp->size);
+	CHECK(kif_flags(g_dpif) & IFF_UP, "interface left down");
+	sh("! ip link show %s | grep -q 'prog/xdp'", g_dpif);
+	INFO("20 probe/start/stop/start/stop/close cycles: no fd or mbuf leaked, interface up, no XDP program left");
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1373,6 +1421,8 @@ main(int argc, char **argv)
 
 	if (strcmp(g_case, "probe") == 0)
 		case_probe();
+	else if (strcmp(g_case, "cycle") == 0)
+		case_cycle();
 	else if (strcmp(g_case, "rx") == 0)
 		case_rx();
 	else if (strcmp(g_case, "rxcsum") == 0)

@@ -225,18 +225,20 @@ rtap_nl_link_is_up(const struct rtap_nl_link *l)
 {
 	if (!(l->flags & IFF_UP))
 		return 0;
-	if (l->has_carrier && !l->carrier)
+	/* RFC 2863 states that mean "not usable" whatever the carrier. */
+	if (l->operstate == IF_OPER_NOTPRESENT ||
+	    l->operstate == IF_OPER_DORMANT)
 		return 0;
-	/* tun reports IF_OPER_UNKNOWN while up: only the explicit "down"
-	 * states (RFC 2863 section 3.1.14) count as down. */
-	switch (l->operstate) {
-	case IF_OPER_DOWN:
-	case IF_OPER_LOWERLAYERDOWN:
-	case IF_OPER_NOTPRESENT:
-		return 0;
-	default:
-		return 1;
-	}
+	/*
+	 * The carrier is current; operstate follows it through linkwatch,
+	 * up to a second later (linkwatch_fire_event), so a fresh "up" would
+	 * read DOWN for that long.  Use operstate only without IFLA_CARRIER.
+	 * tun reports IF_OPER_UNKNOWN while up.
+	 */
+	if (l->has_carrier)
+		return l->carrier != 0;
+	return l->operstate != IF_OPER_DOWN &&
+	       l->operstate != IF_OPER_LOWERLAYERDOWN;
 }
 
 struct mnl_socket *

@@ -11,6 +11,7 @@
 #                               L2FK_LCORES: EAL -l list (default 0,1)
 #   l2fk_tel CMD [KEY]          telemetry query (l2fk_tel.py)
 #   l2fk_wait_tel CMD KEY VAL [SECS]   wait until KEY == VAL
+#   l2fk_fg CMD...              run CMD so that a signal still cleans up
 #   fail MSG                    print and exit 1 (cleanup runs)
 
 : "${RTAP_SOURCE_DIR:=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)}"
@@ -32,9 +33,16 @@ fail() {
 }
 
 l2fk_cleanup() {
-	tb_cleanup
+	# A second signal must not cut the cleanup short.  tb_cleanup
+	# resets the traps to the defaults, so it runs in a subshell that
+	# ignores them (its arrays are inherited; what it removes is global).
+	trap '' INT TERM
+	( trap '' INT TERM; tb_cleanup )
+	TB_PIDS=() TB_NETNS=() TB_LINKS=()
+	trap - EXIT
 	[ -n "${TB:-}" ] && rm -rf "/var/run/dpdk/$TB"
 	[ -n "${L2FK_TMP:-}" ] && rm -rf "$L2FK_TMP"
+	trap - INT TERM
 }
 
 l2fk_setup() {
@@ -83,6 +91,14 @@ l2fk_start() {
 	tb_kif_up "$TB_KIF" 20 || fail "l2fwd-kernel did not create $TB_KIF"
 	l2fk_wait_tel /l2fk/pairs,0 nic_link_up 1 10 ||
 		fail "NIC link not up after the TAP came up"
+}
+
+# Run a long command so that a signal (meson's timeout SIGTERM) runs the
+# cleanup trap at once: bash defers traps while a foreground child runs,
+# but not while it waits for a background one.
+l2fk_fg() {
+	"$@" &
+	wait $!
 }
 
 l2fk_tel() {

@@ -33,7 +33,7 @@ ip netns exec "$TB_NS_DP" timeout 30 iperf3 -c "$TB_ADDR4_SRV" -t 10 -P 4 \
 	--connect-timeout 3000 >"$L2FK_TMP/iperf.log" 2>&1 &
 ipid=$!
 sleep 2	# past slow start
-ip netns exec "$TB_NS_DP" ping -c 60 -i 0.1 -W 2 "$TB_ADDR4_SRV" >"$L2FK_TMP/ping.log" 2>&1
+l2fk_fg ip netns exec "$TB_NS_DP" ping -c 60 -i 0.1 -W 2 "$TB_ADDR4_SRV" >"$L2FK_TMP/ping.log" 2>&1
 wait "$ipid" || { cat "$L2FK_TMP/iperf.log"; fail "iperf3 failed"; }
 grep SUM "$L2FK_TMP/iperf.log" | tail -2
 

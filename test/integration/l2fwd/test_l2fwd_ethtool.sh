@@ -21,8 +21,10 @@ upload_check() {
 	p0=$(l2fk_tel /l2fk/stats,0 kernel_to_nic.tx_pkts)
 	tb_bg "$TB_NS_SRV" iperf3 -s -1 -B "$TB_ADDR4_SRV" --logfile /dev/null
 	sleep 0.5
-	ip netns exec "$TB_NS_DP" timeout 20 iperf3 -c "$TB_ADDR4_SRV" -t 2 \
-		--connect-timeout 3000 -f m | grep -E "sender" || fail "iperf3 failed"
+	l2fk_fg ip netns exec "$TB_NS_DP" timeout 20 iperf3 -c "$TB_ADDR4_SRV" -t 2 \
+		--connect-timeout 3000 -f m >"$L2FK_TMP/iperf.log" 2>&1 ||
+		{ cat "$L2FK_TMP/iperf.log"; fail "iperf3 failed"; }
+	grep -E "sender" "$L2FK_TMP/iperf.log"
 	b1=$(l2fk_tel /l2fk/stats,0 kernel_to_nic.tx_bytes)
 	p1=$(l2fk_tel /l2fk/stats,0 kernel_to_nic.tx_pkts)
 	avg=$(( (b1 - b0) / (p1 - p0) ))

@@ -31,7 +31,7 @@ run_xfer() {
 	ip netns exec "$TB_NS_SRV" timeout 45 "$L2FK_PY" "$xfer" "$smode" "$addr" \
 		"$port" "$sfile" &
 	local spid=$!
-	timeout 45 ip netns exec "$TB_NS_DP" "$L2FK_PY" "$xfer" "$cmode" "$addr" \
+	l2fk_fg timeout 45 ip netns exec "$TB_NS_DP" "$L2FK_PY" "$xfer" "$cmode" "$addr" \
 		"$port" "$cfile" || fail "$label: client failed"
 	wait "$spid" || fail "$label: server failed"
 	got=$(sha256sum <"$L2FK_TMP/$label.out" | cut -d' ' -f1)

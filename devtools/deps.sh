@@ -91,7 +91,7 @@ PKGS=(
 	libnuma-dev libpcap-dev libbpf-dev libxdp-dev libmnl-dev libelf-dev
 	libsystemd-dev zlib1g-dev libjansson-dev
 	iproute2 ethtool iperf3 flent fping iputils-ping netperf
-	python3-matplotlib procps psmisc strace valgrind jq socat
+	python3-matplotlib procps psmisc strace valgrind jq socat linux-perf
 )
 missing=()
 for p in "${PKGS[@]}"; do

@@ -134,6 +134,11 @@ l2fk_stop() {
 	return 0
 }
 
+# CPU ticks (utime + stime, all threads) used by the app so far.
+l2fk_cpu_ticks() {
+	awk '{ print $14 + $15 }' "/proc/$L2FK_PID/stat"
+}
+
 # Interface flags line, e.g. "<BROADCAST,MULTICAST,UP,LOWER_UP>".
 l2fk_flags() { ip -n "$1" -o link show "$2" | sed -n 's/.*<\([^>]*\)>.*/\1/p'; }
 l2fk_mtu() { ip -n "$1" -o link show "$2" | sed -n 's/.* mtu \([0-9]*\) .*/\1/p'; }

@@ -11,7 +11,9 @@
 #   offered TSO or checksum offload at all.
 #   net_rtap backend=packet (TSO + checksum via the vnet header): TSO is
 #   enabled on the NIC, the TAP offers TSO to the kernel, and a TCP upload
-#   crosses the app as GSO frames (average frame > 3000 bytes).
+#   crosses the app as GSO frames (average frame > 3000 bytes); once the
+#   traffic stops the forwarding lcore sleeps on Rx interrupts and the
+#   process uses <= 10% of a CPU.
 #
 #   test_l2fwd_offload.sh notso   the two net_af_packet cases
 #   test_l2fwd_offload.sh tso     the net_rtap backend=packet case
@@ -80,6 +82,14 @@ expect_tel nic_tx_offloads MULTI_SEGS
 [ "$(feat "$TB_KIF" tx-checksum-ip-generic)" = on ] || fail "TAP does not offer tx csum (software csum)"
 upload_check le1514
 echo "ok: net_af_packet: kernel GSO frames segmented here, MTU-sized frames on the NIC"
+# Idle without Rx interrupts on the NIC: backoff naps (up to 1 ms).
+sleep 1
+t0=$(l2fk_cpu_ticks)
+sleep 2
+t1=$(l2fk_cpu_ticks)
+cpu=$(( (t1 - t0) * 100 / (2 * $(getconf CLK_TCK)) ))
+[ "$cpu" -le 10 ] || fail "idle CPU ${cpu}% > 10% (net_af_packet, naps)"
+echo "ok: idle with net_af_packet: process CPU ${cpu}%"
 
 # --- same NIC, --gso=kernel ---
 newbed
@@ -107,5 +117,16 @@ v=$(l2fk_tel /l2fk/pairs,0 nic_tx_offloads)
 [ "$(feat "$TB_KIF" tx-tcp-segmentation)" = on ] || fail "TAP does not offer TSO with a TSO NIC"
 upload_check gt3000
 echo "ok: net_rtap/packet: TSO on the NIC, GSO frames pass through"
+
+# Idle: both ports have Rx interrupts, so the forwarding lcore sleeps in
+# epoll and the whole process uses (almost) no CPU.
+sleep 1
+l2fk_wait_tel /l2fk/lcores lcore0.sleeping 1 3 || fail "lcore not sleeping when idle"
+t0=$(l2fk_cpu_ticks)
+sleep 2
+t1=$(l2fk_cpu_ticks)
+cpu=$(( (t1 - t0) * 100 / (2 * $(getconf CLK_TCK)) ))
+[ "$cpu" -le 10 ] || fail "idle CPU ${cpu}% > 10%"
+echo "ok: idle: lcore sleeping on Rx interrupts, process CPU ${cpu}%"
 l2fk_stop
 echo "PASS"

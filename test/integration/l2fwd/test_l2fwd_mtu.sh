@@ -6,7 +6,9 @@
 # telemetry too) and 1500-byte DF packets, refused before, then pass both
 # ways; lowering works too (1280); an MTU the NIC refuses (9000: DPDK
 # 22.11's net_af_packet reports a 1518-byte max frame) is reverted on the
-# TAP with a log line and leaves the NIC unchanged.
+# TAP with a log line and leaves the NIC unchanged.  Then, with a NIC that
+# takes jumbo frames (net_rtap backend=packet), TAP 9000 reaches the NIC
+# and 9000-byte DF packets pass both ways.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=test/integration/l2fwd/l2fk_common.sh
@@ -58,5 +60,26 @@ grep -q "MTU 9000 rejected" "$L2FK_LOG" || fail "no log line for the refused MTU
 ip netns exec "$TB_NS_DP" ping -c 2 -i 0.2 -W 2 -M "do" -s 1252 "$TB_ADDR4_SRV" \
 	>/dev/null || fail "1280-byte ping failed after the refused MTU"
 echo "ok: MTU 9000 refused by the NIC, TAP reverted to 1280"
+l2fk_stop
+
+# Jumbo frames with a NIC that takes them (net_rtap backend=packet,
+# scattered Rx): TAP 9000 -> NIC 9000, 9000-byte DF pings both ways.
+tb_cleanup
+rm -rf "/var/run/dpdk/$TB"
+tb_init l2m
+trap l2fk_cleanup EXIT
+tb_wire || fail "testbed setup"
+ip netns exec "$TB_NS_DP" sysctl -qw "net.ipv4.conf.$TB_WDP.rp_filter=1" \
+	"net.ipv6.conf.$TB_WDP.disable_ipv6=1"
+ip -n "$TB_NS_SRV" link set "$TB_WSRV" mtu 9000
+L2FK_LCORES=0 l2fk_start rtappkt
+set_mtu 9000
+# 8972 + 8 + 20 = 9000 bytes
+for ns_dst in "$TB_NS_DP $TB_ADDR4_SRV" "$TB_NS_SRV $TB_ADDR4_DP"; do
+	read -r ns dst <<<"$ns_dst"
+	ip netns exec "$ns" ping -c 3 -i 0.2 -W 2 -M "do" -s 8972 "$dst" \
+		>/dev/null 2>&1 || fail "9000-byte DF ping from $ns failed"
+done
+echo "ok: jumbo: 9000-byte packets pass both ways (net_rtap backend=packet)"
 l2fk_stop
 echo "PASS"

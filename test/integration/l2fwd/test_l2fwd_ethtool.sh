@@ -39,7 +39,7 @@ has_tso() {
 	[[ ",$(l2fk_tel /l2fk/pairs,0 nic_tx_offloads)," == *",TCP_TSO,"* ]]
 }
 
-L2FK_LCORES=0 l2fk_start rtappkt
+l2fk_start rtappkt
 has_tso || fail "NIC starts without TSO"
 upload_check gt3000
 

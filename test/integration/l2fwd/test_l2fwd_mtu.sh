@@ -72,7 +72,7 @@ tb_wire || fail "testbed setup"
 ip netns exec "$TB_NS_DP" sysctl -qw "net.ipv4.conf.$TB_WDP.rp_filter=1" \
 	"net.ipv6.conf.$TB_WDP.disable_ipv6=1"
 ip -n "$TB_NS_SRV" link set "$TB_WSRV" mtu 9000
-L2FK_LCORES=0 l2fk_start rtappkt
+l2fk_start rtappkt
 set_mtu 9000
 # 8972 + 8 + 20 = 9000 bytes
 for ns_dst in "$TB_NS_DP $TB_ADDR4_SRV" "$TB_NS_SRV $TB_ADDR4_DP"; do

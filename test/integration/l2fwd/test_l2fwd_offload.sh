@@ -12,8 +12,9 @@
 #   net_rtap backend=packet (TSO + checksum via the vnet header): TSO is
 #   enabled on the NIC, the TAP offers TSO to the kernel, and a TCP upload
 #   crosses the app as GSO frames (average frame > 3000 bytes); once the
-#   traffic stops the forwarding lcore sleeps on Rx interrupts and the
-#   process uses <= 10% of a CPU.
+#   traffic stops the forwarding lcores (2 queues on 2 lcores) sleep on Rx
+#   interrupts and the process uses <= 20% of a CPU (a polling lcore
+#   alone would use 100%).
 #
 #   test_l2fwd_offload.sh notso   the two net_af_packet cases
 #   test_l2fwd_offload.sh tso     the net_rtap backend=packet case
@@ -88,7 +89,7 @@ t0=$(l2fk_cpu_ticks)
 sleep 2
 t1=$(l2fk_cpu_ticks)
 cpu=$(( (t1 - t0) * 100 / (2 * $(getconf CLK_TCK)) ))
-[ "$cpu" -le 10 ] || fail "idle CPU ${cpu}% > 10% (net_af_packet, naps)"
+[ "$cpu" -le 20 ] || fail "idle CPU ${cpu}% > 20% (net_af_packet, naps)"
 echo "ok: idle with net_af_packet: process CPU ${cpu}%"
 
 # --- same NIC, --gso=kernel ---
@@ -107,7 +108,7 @@ exit 0
 fi
 
 # --- NIC with TSO (net_rtap AF_PACKET backend) ---
-L2FK_LCORES=0 l2fk_start rtappkt
+l2fk_start rtappkt
 expect_tel nic_tso 1
 expect_tel sw_gso 0
 expect_tel kernel_gso 1
@@ -126,7 +127,8 @@ t0=$(l2fk_cpu_ticks)
 sleep 2
 t1=$(l2fk_cpu_ticks)
 cpu=$(( (t1 - t0) * 100 / (2 * $(getconf CLK_TCK)) ))
-[ "$cpu" -le 10 ] || fail "idle CPU ${cpu}% > 10%"
+# A single busy-polling lcore alone would be 100%.
+[ "$cpu" -le 20 ] || fail "idle CPU ${cpu}% > 20%"
 echo "ok: idle: lcore sleeping on Rx interrupts, process CPU ${cpu}%"
 l2fk_stop
 echo "PASS"

@@ -62,6 +62,13 @@ rtap_port_priv(uint16_t port_id)
 	return RTAP_PRIV(dev);
 }
 
+/* The port created its interface (TAP) rather than attaching to one. */
+static int
+rtap_creates_if(const struct rtap_priv *p)
+{
+	return p->be != NULL && (p->be->flags & RTAP_BE_F_CREATES_IF);
+}
+
 static uint32_t
 rtap_frame_len(uint32_t mtu)
 {
@@ -538,15 +545,19 @@ rtap_dev_start(struct rte_eth_dev *dev)
 		rtap_queues_stop(dev);
 		return ret;
 	}
-	ret = rtap_nl_set_flags(&p->nl, p->ifindex, IFF_UP, IFF_UP);
-	if (ret < 0) {
-		rtap_gone_err(p, ret, "set link up");
-		rtap_rx_intr_uninstall(dev);
-		rtap_queues_stop(dev);
-		return ret;
+	/* An attached interface keeps the admin state the kernel gave it
+	 * (probe required it up; the app may still use set_link_up/down). */
+	if (rtap_creates_if(p)) {
+		ret = rtap_nl_set_flags(&p->nl, p->ifindex, IFF_UP, IFF_UP);
+		if (ret < 0) {
+			rtap_gone_err(p, ret, "set link up");
+			rtap_rx_intr_uninstall(dev);
+			rtap_queues_stop(dev);
+			return ret;
+		}
+		if (p->be->set_carrier != NULL)
+			(void)p->be->set_carrier(p, 1);
 	}
-	if (p->be->set_carrier != NULL)
-		(void)p->be->set_carrier(p, 1);
 	p->started = 1;
 	if (rtap_nl_get_link(&p->nl, p->ifindex, &l) == 0) {
 		struct rte_eth_link link;
@@ -570,9 +581,11 @@ rtap_dev_stop(struct rte_eth_dev *dev)
 	 * A stopped port looks like a NIC without link: carrier off keeps
 	 * the kernel's addresses, routes and permanent neighbours (admin
 	 * down would flush them); admin down only where the backend has no
-	 * carrier control.
+	 * carrier control.  Only for interfaces the port created: an
+	 * attached one (packet, xdp) belongs to the kernel and its other
+	 * users, so stop and close leave its admin state and carrier alone.
 	 */
-	if (!p->gone) {
+	if (!p->gone && rtap_creates_if(p)) {
 		int ret = p->be->set_carrier != NULL ?
 			  p->be->set_carrier(p, 0) : -ENOTSUP;
 
@@ -1335,7 +1348,8 @@ rte_pmd_rtap_set_carrier(uint16_t port_id, int on)
 
 	if (p == NULL)
 		return -ENODEV;
-	if (p->be->set_carrier == NULL)
+	/* The kernel owns an attached interface's carrier (its driver). */
+	if (!rtap_creates_if(p) || p->be->set_carrier == NULL)
 		return -ENOTSUP;
 	return p->be->set_carrier(p, on);
 }

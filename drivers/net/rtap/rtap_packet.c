@@ -945,24 +945,12 @@ rtap_packet_dev_info(struct rtap_priv *p, struct rte_eth_dev_info *info)
 		info->tx_offload_capa |= RTE_ETH_TX_OFFLOAD_UDP_TSO;
 }
 
-/*
- * The kernel owns an attached interface: stopping the port must not take
- * it down or drop its carrier (the ethdev layer falls back to admin down
- * when this hook fails), so carrier changes are accepted and ignored.
- */
-static int
-rtap_packet_set_carrier(struct rtap_priv *p __rte_unused, int on __rte_unused)
-{
-	return 0;
-}
-
 const struct rtap_backend_ops rtap_packet_ops = {
 	.name = "packet",
 	.flags = RTAP_BE_F_VNET_HDR,
 	.dev_open = rtap_packet_dev_open,
 	.dev_close = rtap_packet_dev_close,
 	.dev_info = rtap_packet_dev_info,
-	.set_carrier = rtap_packet_set_carrier,
 	/* Kept for the fd datapath: rtap_rxtx.c works on these sockets
 	 * too, but measured slower (see the datapath comment). */
 	.open_queue = rtap_packet_open_queue,

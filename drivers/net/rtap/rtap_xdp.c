@@ -1427,24 +1427,12 @@ rtap_xdp_tx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 	return sent;
 }
 
-/*
- * The kernel owns an attached interface: stopping the port must not take
- * it down or drop its carrier (the ethdev layer falls back to admin down
- * when this hook fails), so carrier changes are accepted and ignored.
- */
-static int
-rtap_xdp_set_carrier(struct rtap_priv *p __rte_unused, int on __rte_unused)
-{
-	return 0;
-}
-
 const struct rtap_backend_ops rtap_xdp_ops = {
 	.name = "xdp",
 	.flags = 0,
 	.dev_open = rtap_xdp_dev_open,
 	.dev_close = rtap_xdp_dev_close,
 	.dev_info = rtap_xdp_dev_info,
-	.set_carrier = rtap_xdp_set_carrier,
 	.rx_queue_setup = rtap_xdp_rx_queue_setup,
 	.tx_queue_setup = rtap_xdp_tx_queue_setup,
 	.rx_queue_release = rtap_xdp_rx_queue_release,

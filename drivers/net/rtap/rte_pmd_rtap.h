@@ -25,7 +25,8 @@ int rte_pmd_rtap_get_ifindex(uint16_t port_id);
 
 /*
  * Set the carrier of the kernel interface (TAP: TUNSETCARRIER, kernel
- * 4.20+).  0, -ENOTSUP for backends that cannot, or -errno.
+ * 4.20+).  0, -ENOTSUP for backends attached to an existing interface
+ * (packet, xdp: its driver owns the carrier), or -errno.
  */
 int rte_pmd_rtap_set_carrier(uint16_t port_id, int on);
 

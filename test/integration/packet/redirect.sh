@@ -48,7 +48,7 @@ tx)	# The kernel finishes our CHECKSUM_PARTIAL frames in software
 rxcsum)	ip netns exec "$NS_SRV" ethtool -K "$W1" tx off >/dev/null || fail "ethtool";;
 tcp)	# No GSO/LRO over AF_XDP: the peer must send finished checksums.
 	[ "$BACKEND" = xdp ] && { ip netns exec "$NS_SRV" ethtool -K "$W1" tx off >/dev/null || fail "ethtool"; };;
-jumbo)	ip -n "$NS_DP" link set "$W0" mtu 9000 && ip -n "$NS_SRV" link set "$W1" mtu 9000 ||
+jumbo|mtu)	ip -n "$NS_DP" link set "$W0" mtu 9000 && ip -n "$NS_SRV" link set "$W1" mtu 9000 ||
 		fail "mtu 9000";;
 esac
 sleep 0.3

@@ -44,6 +44,8 @@
 #include <rte_tcp.h>
 #include <rte_bus_vdev.h>
 
+#include "rte_pmd_rtap.h"
+
 #define NB_MBUF		8191
 #define TEST_PORT	40000
 #define BURST		32
@@ -54,6 +56,7 @@ static uint16_t g_port = RTE_MAX_ETHPORTS;
 static struct rte_ether_addr g_mac, g_peer_mac;
 static volatile int g_lsc;
 static volatile int g_stop, g_flooding;
+static int g_default_mtu;	/* configure with rxmode.mtu = 0 */
 
 static void dump_xstats(uint16_t port);
 #define FAIL(...) do { \
@@ -290,8 +293,18 @@ port_open(const char *name, const char *args, uint16_t nq, uint64_t rxo,
 	conf.rxmode.offloads = rxo & info.rx_offload_capa;
 	conf.txmode.offloads = txo & info.tx_offload_capa;
 	conf.intr_conf.lsc = 1;
-	/* The kernel owns the interface: keep its MTU. */
-	conf.rxmode.mtu = (uint32_t)kif_mtu(g_dpif);
+	if (g_default_mtu) {
+		uint16_t mtu = 0;
+
+		/* Before configure the port reports the kernel's MTU. */
+		CHECK(rte_eth_dev_get_mtu(port, &mtu) == 0 &&
+		      mtu == kif_mtu(g_dpif),
+		      "MTU before configure %u, kernel %d", mtu,
+		      kif_mtu(g_dpif));
+	} else {
+		/* The kernel owns the interface: keep its MTU. */
+		conf.rxmode.mtu = (uint32_t)kif_mtu(g_dpif);
+	}
 	ret = rte_eth_dev_configure(port, nq, nq, &conf);
 	CHECK(ret == 0, "configure %s: %s", name, strerror(-ret));
 	for (q = 0; q < nq; q++) {
@@ -897,6 +910,70 @@ case_ctrl(void)
 	INFO("MTU both ways, promisc and allmulti on the kernel interface");
 }
 
+/*
+ * The kernel owns an attached interface: stop and close leave its admin
+ * state, carrier and addresses alone, carrier control is refused; only an
+ * explicit set_link_down/up from the app changes the admin state.
+ */
+static void
+case_own(void)
+{
+	const int want = IFF_UP | IFF_RUNNING;
+	int ret;
+
+	CHECK((kif_flags(g_dpif) & want) == want, "not up+running at start");
+	/* Explicit admin requests act on the interface. */
+	CHECK(rte_eth_dev_set_link_down(g_port) == 0, "set_link_down");
+	CHECK(!(kif_flags(g_dpif) & IFF_UP), "set_link_down left IFF_UP");
+	wait_link(g_port, 0, 5);
+	CHECK(rte_eth_dev_set_link_up(g_port) == 0, "set_link_up");
+	CHECK(kif_flags(g_dpif) & IFF_UP, "set_link_up did not set IFF_UP");
+	wait_link(g_port, 1, 5);
+	/* Admin down would flush the IPv6 address: checked at the end. */
+	sh("ip addr add 198.18.0.1/24 dev %s", g_dpif);
+	sh("ip addr add 2001:2::1/64 dev %s nodad", g_dpif);
+	ret = rte_pmd_rtap_set_carrier(g_port, 0);
+	CHECK(ret == -ENOTSUP, "set_carrier(0) on an attached interface returned %d, want -ENOTSUP",
+	      ret);
+	CHECK((kif_flags(g_dpif) & want) == want, "set_carrier changed the link");
+	CHECK(rte_eth_dev_stop(g_port) == 0, "stop");
+	rte_delay_ms(200);
+	CHECK((kif_flags(g_dpif) & want) == want,
+	      "dev_stop changed the interface: flags 0x%x", kif_flags(g_dpif));
+	CHECK(rte_eth_dev_start(g_port) == 0, "start");
+	wait_link(g_port, 1, 5);
+	CHECK((kif_flags(g_dpif) & want) == want,
+	      "dev_start changed the interface: flags 0x%x", kif_flags(g_dpif));
+	CHECK(rte_eth_dev_stop(g_port) == 0 && rte_eth_dev_close(g_port) == 0,
+	      "close");
+	g_port = RTE_MAX_ETHPORTS;
+	rte_delay_ms(200);
+	CHECK((kif_flags(g_dpif) & want) == want,
+	      "dev_close changed the interface: flags 0x%x", kif_flags(g_dpif));
+	sh("ip -6 addr show dev %s | grep -q 2001:2::1/64", g_dpif);
+	sh("ip -4 addr show dev %s | grep -q 198.18.0.1/24", g_dpif);
+	INFO("stop/close leave %s up with carrier and addresses; set_carrier -ENOTSUP; set_link_down/up act",
+	     g_dpif);
+}
+
+/* Default rxmode (mtu 0) keeps the kernel's MTU (9000 set by the script). */
+static void
+case_mtu(void)
+{
+	uint16_t mtu = 0;
+
+	CHECK(kif_mtu(g_dpif) == 9000, "kernel MTU %d after configure with the default rxmode, want 9000",
+	      kif_mtu(g_dpif));
+	CHECK(rte_eth_dev_get_mtu(g_port, &mtu) == 0 && mtu == 9000,
+	      "port MTU %u, want 9000", mtu);
+	/* An explicit different MTU is still pushed to the kernel. */
+	CHECK(rte_eth_dev_stop(g_port) == 0, "stop");
+	CHECK(rte_eth_dev_set_mtu(g_port, 4000) == 0, "set MTU 4000");
+	CHECK(kif_mtu(g_dpif) == 4000, "kernel MTU %d after set 4000",
+	      kif_mtu(g_dpif));
+	CHECK(rte_eth_dev_start(g_port) == 0, "start");
+	INFO("kernel MTU 9000 kept through configure; explicit 4000 applied");
+}
 
 static void *
 peer_flood(void *arg)
@@ -1404,6 +1481,7 @@ main(int argc, char **argv)
 	peer_mac();
 	if (strcmp(g_case, "fanout") == 0)
 		nq = 2;
+	g_default_mtu = strcmp(g_case, "mtu") == 0;
 	snprintf(args, sizeof(args), "backend=%s,iface=%s%s%s", g_backend,
 		 g_dpif, extra && *extra ? "," : "", extra ? extra : "");
 	g_port = port_open("net_rtap_t0", args, nq,
@@ -1437,6 +1515,10 @@ main(int argc, char **argv)
 		case_lsc();
 	else if (strcmp(g_case, "ctrl") == 0)
 		case_ctrl();
+	else if (strcmp(g_case, "own") == 0)
+		case_own();
+	else if (strcmp(g_case, "mtu") == 0)
+		case_mtu();
 	else if (strcmp(g_case, "yank") == 0)
 		case_yank();
 	else if (strcmp(g_case, "bad") == 0)

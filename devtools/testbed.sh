@@ -86,6 +86,11 @@ tb_wire() {
 	TB_WSRV="${TB}w1"
 	TB_KIF="${TB}k0"
 	tb_veth "$TB_WDP" "$TB_NS_DP" "$TB_WSRV" "$TB_NS_SRV" || return 1
+	# The wire end belongs to DPDK: the dp kernel must not answer on it
+	# (no IPv6 link-local, strict reverse-path filter), or replies that
+	# also reach it through the kernel-facing port show up twice.
+	ip netns exec "$TB_NS_DP" sysctl -qw "net.ipv6.conf.$TB_WDP.disable_ipv6=1" \
+		"net.ipv4.conf.$TB_WDP.rp_filter=1" >/dev/null
 	ip -n "$TB_NS_SRV" addr add "$TB_ADDR4_SRV/24" dev "$TB_WSRV"
 	ip -n "$TB_NS_SRV" addr add "$TB_ADDR6_SRV/64" dev "$TB_WSRV" nodad
 }
@@ -101,7 +106,10 @@ tb_kif_up() {
 
 tb_cleanup() {
 	local pid ns l i
-	trap - EXIT INT TERM
+	# Ignore further signals until everything is gone: a second Ctrl-C
+	# must not leave half a testbed behind.
+	trap '' INT TERM
+	trap - EXIT
 	for pid in "${TB_PIDS[@]}"; do
 		kill -INT "$pid" 2>/dev/null
 	done
@@ -127,4 +135,5 @@ tb_cleanup() {
 	TB_PIDS=()
 	TB_NETNS=()
 	TB_LINKS=()
+	trap - INT TERM
 }

@@ -320,15 +320,28 @@ rtap_dev_configure(struct rte_eth_dev *dev)
 	/* The kernel spreads frames over the queues itself (tun flow
 	 * hash); RSS hash configuration cannot be honoured. */
 	dev->data->lro = !!(rx & RTE_ETH_RX_OFFLOAD_TCP_LRO);
-	/* ethdev took the MTU from rxmode.mtu (1500 when 0): make the
-	 * kernel agree, as a NIC would be programmed. */
+	/*
+	 * ethdev took the MTU from rxmode.mtu, substituting RTE_ETHER_MTU
+	 * for 0, so "the app did not ask" and "the app asked for 1500" look
+	 * the same here.  A created TAP is programmed like a NIC.  An
+	 * attached interface belongs to the kernel: a default 1500 keeps
+	 * the kernel's MTU (rte_eth_dev_set_mtu(1500) still forces it);
+	 * any other value is an explicit request and is pushed.
+	 */
 	if (!p->gone) {
 		struct rtap_nl_link l;
 		int ret = rtap_nl_get_link(&p->nl, p->ifindex, &l);
 
-		if (ret == 0 && l.mtu != dev->data->mtu)
+		if (ret == 0 && l.mtu != dev->data->mtu &&
+		    !rtap_creates_if(p) && dev->data->mtu == RTE_ETHER_MTU) {
+			RTAP_LOG(INFO, "port %u: keeping %s's MTU %u (rxmode.mtu default)",
+				 p->port_id, p->ifname, l.mtu);
+			dev->data->mtu = (uint16_t)l.mtu;
+			conf->rxmode.mtu = l.mtu;
+		} else if (ret == 0 && l.mtu != dev->data->mtu) {
 			ret = rtap_nl_set_mtu(&p->nl, p->ifindex,
 					      dev->data->mtu);
+		}
 		if (ret < 0)
 			return rtap_gone_err(p, ret, "configure MTU");
 	}

@@ -722,9 +722,22 @@ static int
 rtap_mac_addr_set(struct rte_eth_dev *dev, struct rte_ether_addr *mac)
 {
 	struct rtap_priv *p = RTAP_PRIV(dev);
+	struct rtap_nl_link l;
 	int ret;
 
-	ret = rtap_nl_set_mac(&p->nl, p->ifindex, mac);
+	/*
+	 * rte_eth_dev_start() replays the default MAC through this hook on
+	 * every start.  The kernel raises NETDEV_CHANGEADDR even for the
+	 * address it already has, and ARP/NDISC answer that by flushing the
+	 * interface's neighbours, permanent ones included (neigh_changeaddr):
+	 * after a port stop/start the kernel could no longer reach anything
+	 * and sent only ARP requests.  Skip a set that changes nothing.
+	 */
+	ret = rtap_nl_get_link(&p->nl, p->ifindex, &l);
+	if (ret == 0 && l.has_mac && rte_is_same_ether_addr(&l.mac, mac))
+		ret = 0;
+	else
+		ret = rtap_nl_set_mac(&p->nl, p->ifindex, mac);
 	if (ret < 0)
 		return rtap_gone_err(p, ret, "set MAC");
 	rte_ether_addr_copy(mac, &p->mac);

@@ -55,6 +55,14 @@
 
 #include "rtap_vnet.h"
 
+/*
+ * DPDK 22.11's RTE_IPV4() shifts an int: 198 << 24 overflows (UBSan).
+ * Build the address in unsigned arithmetic instead.
+ */
+#define TV_IP4(a, b, c, d) \
+	(((uint32_t)(a) << 24) | ((uint32_t)(b) << 16) | \
+	 ((uint32_t)(c) << 8) | (uint32_t)(d))
+
 #define IFNAME		"rtvk0"
 #define IFNAME2		"rtvk1"
 #define FRAME_MAX	(65536 + 64)
@@ -326,8 +334,8 @@ peer_tcp(int v6, uint16_t dport, uint32_t seq, uint32_t ack, uint8_t flags,
 		ip->time_to_live = 64;
 		ip->next_proto_id = IPPROTO_TCP;
 		ip->hdr_checksum = 0xdead;	/* TX_IP_CKSUM must fix it */
-		ip->src_addr = rte_cpu_to_be_32(RTE_IPV4(198, 18, 0, 2));
-		ip->dst_addr = rte_cpu_to_be_32(RTE_IPV4(198, 18, 0, 1));
+		ip->src_addr = rte_cpu_to_be_32(TV_IP4(198, 18, 0, 2));
+		ip->dst_addr = rte_cpu_to_be_32(TV_IP4(198, 18, 0, 1));
 	}
 	th = (struct rte_tcp_hdr *)(b + RTE_ETHER_HDR_LEN + l3);
 	th->src_port = rte_cpu_to_be_16(5201);
@@ -572,8 +580,8 @@ fwd_pkt(int v6, uint8_t proto, uint32_t payload)
 							       payload));
 		ip->time_to_live = 64;
 		ip->next_proto_id = proto;
-		ip->src_addr = rte_cpu_to_be_32(RTE_IPV4(198, 18, 0, 2));
-		ip->dst_addr = rte_cpu_to_be_32(RTE_IPV4(198, 19, 0, 2));
+		ip->src_addr = rte_cpu_to_be_32(TV_IP4(198, 18, 0, 2));
+		ip->dst_addr = rte_cpu_to_be_32(TV_IP4(198, 19, 0, 2));
 	}
 	if (proto == IPPROTO_TCP) {
 		struct rte_tcp_hdr *th = (struct rte_tcp_hdr *)l4p;

@@ -36,6 +36,9 @@ struct rtap_priv;
 					   * else iface= must exist */
 #define RTAP_BE_F_FD_QUEUES	(1u << 1) /* uses open_queue + io_uring */
 #define RTAP_BE_F_VNET_HDR	(1u << 2) /* fds carry a virtio_net_hdr */
+#define RTAP_BE_F_QUEUE_FLAGS	(1u << 3) /* own datapath whose bursts
+					   * honour c.started: per-queue
+					   * start/stop are flag flips */
 
 struct rtap_backend_ops {
 	const char *name;	/* value of the backend= devarg */

@@ -45,6 +45,7 @@ RTE_LOG_REGISTER_DEFAULT(rtap_logtype, NOTICE);
 
 static const struct eth_dev_ops rtap_ops;
 static int rtap_rxq_layout(struct rte_eth_dev *dev, struct rtap_rxq *q);
+static uint32_t rtap_rx_capacity(struct rte_eth_dev *dev);
 static unsigned int rtap_fixed_mac_idx;
 
 /* ------------------------------------------------------------ helpers */
@@ -95,6 +96,17 @@ rtap_gone_err(struct rtap_priv *p, int ret, const char *what)
 		p->gone = 1;
 	RTAP_LOG(ERR, "%s: %s: %s", p->ifname, what, strerror(-ret));
 	return ret;
+}
+
+/* One clear line for what an own-datapath backend cannot do. */
+static int
+rtap_own_notsup(struct rte_eth_dev *dev, const char *what)
+{
+	struct rtap_priv *p = RTAP_PRIV(dev);
+
+	RTAP_LOG(ERR, "port %u: %s not supported by backend=%s (start/stop the whole port)",
+		 p->port_id, what, p->be->name);
+	return -ENOTSUP;
 }
 
 /* ------------------------------------------------------------ LSC */
@@ -257,7 +269,7 @@ rtap_rx_queue_intr_enable(struct rte_eth_dev *dev, uint16_t qid)
 	struct rtap_rxq *q = dev->data->rx_queues[qid];
 
 	if (RTAP_PRIV(dev)->be->rx_burst != NULL)
-		return -ENOTSUP;	/* own datapath: no io_uring eventfd */
+		return rtap_own_notsup(dev, "Rx interrupts");
 	uint64_t one = 1;
 
 	if (q == NULL || q->efd < 0)
@@ -278,7 +290,7 @@ rtap_rx_queue_intr_disable(struct rte_eth_dev *dev, uint16_t qid)
 	struct rtap_rxq *q = dev->data->rx_queues[qid];
 
 	if (RTAP_PRIV(dev)->be->rx_burst != NULL)
-		return -ENOTSUP;	/* own datapath: no io_uring eventfd */
+		return rtap_own_notsup(dev, "Rx interrupts");
 	uint64_t v;
 
 	if (q == NULL || q->efd < 0)
@@ -572,6 +584,11 @@ rtap_dev_start(struct rte_eth_dev *dev)
 			(void)p->be->set_carrier(p, 1);
 	}
 	p->started = 1;
+	/* Own datapath Rx buffers are sized at queue setup, not here. */
+	if (p->be->rx_burst != NULL &&
+	    rtap_frame_len(dev->data->mtu) > rtap_rx_capacity(dev))
+		RTAP_LOG(WARNING, "port %u: MTU %u frames exceed the Rx buffers (%u bytes): they will be dropped and counted in rx_bad_length_errors; set up the Rx queues again",
+			 p->port_id, dev->data->mtu, rtap_rx_capacity(dev));
 	if (rtap_nl_get_link(&p->nl, p->ifindex, &l) == 0) {
 		struct rte_eth_link link;
 
@@ -683,18 +700,27 @@ rtap_allmulti_disable(struct rte_eth_dev *dev)
 	return rtap_flag(dev, IFF_ALLMULTI, 0, "allmulticast off");
 }
 
-/* Largest frame the posted Rx reads of a started queue can take. */
+/*
+ * Largest frame the Rx buffers of the started queues can take: the posted
+ * reads (io_uring datapath), or what an own-datapath backend sized its
+ * queue for (packet: recvmmsg iovecs fixed at queue setup; xdp: UMEM frame
+ * or its multi-buffer fragments, set at start).  Both backends keep it in
+ * their struct rtap_rxq base.
+ */
 static uint32_t
 rtap_rx_capacity(struct rte_eth_dev *dev)
 {
+	int own = RTAP_PRIV(dev)->be->rx_burst != NULL;
 	uint32_t cap = UINT32_MAX;
 	uint16_t i;
 
 	for (i = 0; i < dev->data->nb_rx_queues; i++) {
 		struct rtap_rxq *q = dev->data->rx_queues[i];
 
-		if (q != NULL && q->ring_ok)
-			cap = RTE_MIN(cap, (uint32_t)q->maxseg * q->seg_room);
+		if (q == NULL || q->maxseg == 0 ||
+		    !(own ? q->c.started : q->ring_ok))
+			continue;
+		cap = RTE_MIN(cap, (uint32_t)q->maxseg * q->seg_room);
 	}
 	return cap;
 }
@@ -707,8 +733,10 @@ rtap_mtu_set(struct rte_eth_dev *dev, uint16_t mtu)
 
 	if (dev->data->dev_started &&
 	    rtap_frame_len(mtu) > rtap_rx_capacity(dev)) {
-		RTAP_LOG(ERR, "port %u: MTU %u does not fit the posted Rx buffers (%u bytes); stop the port first",
-			 p->port_id, mtu, rtap_rx_capacity(dev));
+		RTAP_LOG(ERR, "port %u: MTU %u does not fit the Rx buffers (%u bytes); %s",
+			 p->port_id, mtu, rtap_rx_capacity(dev),
+			 p->be->rx_burst == NULL ? "stop the port first" :
+			 "stop the port and set up the Rx queues again (scatter or larger mbufs)");
 		return -EBUSY;
 	}
 	ret = rtap_nl_set_mtu(&p->nl, p->ifindex, mtu);
@@ -1018,6 +1046,39 @@ rtap_tx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc,
 }
 
 /*
+ * Per-queue start/stop of an own-datapath backend.  packet: its sockets
+ * stay open and bound for the whole port run, its bursts return 0 on a
+ * stopped queue; frames the kernel keeps steering to a stopped Rx queue
+ * wait in that socket and are dropped when its buffer is full (counted
+ * in imissed).  xdp: an XSK cannot be paused on its own; refused.
+ */
+static int
+rtap_own_queue_state(struct rte_eth_dev *dev, uint16_t qid, int rx, int on)
+{
+	struct rtap_priv *p = RTAP_PRIV(dev);
+	struct rtap_queue_common *c = rx ? dev->data->rx_queues[qid] :
+					    dev->data->tx_queues[qid];
+	uint8_t *state = rx ? &dev->data->rx_queue_state[qid] :
+			      &dev->data->tx_queue_state[qid];
+
+	if (!(p->be->flags & RTAP_BE_F_QUEUE_FLAGS))
+		return rtap_own_notsup(dev, on ? "queue start" : "queue stop");
+	if (c == NULL)
+		return -EINVAL;
+	if (on && (!dev->data->dev_started || c->dead)) {
+		RTAP_LOG(ERR, "port %u: %s queue %u: %s", p->port_id,
+			 rx ? "Rx" : "Tx", qid, c->dead ?
+			 "its socket failed; restart the port" :
+			 "port not started");
+		return -EIO;
+	}
+	rtap_store_relaxed(&c->started, (uint8_t)on);
+	*state = on ? RTE_ETH_QUEUE_STATE_STARTED :
+		      RTE_ETH_QUEUE_STATE_STOPPED;
+	return 0;
+}
+
+/*
  * Queue stop/start: the fds stay open (a TAP keeps steering frames to a
  * stopped Rx queue's fd; they wait in its kernel queue and are dropped
  * there when it is full, counted in imissed).  The ring is torn down and
@@ -1030,8 +1091,8 @@ rtap_rx_queue_start(struct rte_eth_dev *dev, uint16_t qid)
 	struct rtap_rxq *q = dev->data->rx_queues[qid];
 	int ret;
 
-	if (RTAP_PRIV(dev)->be->rx_burst != NULL)
-		return -ENOTSUP;	/* own datapath: whole-port start/stop */
+	if (p->be->rx_burst != NULL)
+		return rtap_own_queue_state(dev, qid, 1, 1);
 
 	if (q == NULL || p->nb_fds == 0)
 		return -EINVAL;
@@ -1057,7 +1118,7 @@ rtap_rx_queue_stop(struct rte_eth_dev *dev, uint16_t qid)
 	struct rtap_rxq *q = dev->data->rx_queues[qid];
 
 	if (RTAP_PRIV(dev)->be->rx_burst != NULL)
-		return -ENOTSUP;	/* own datapath: whole-port start/stop */
+		return rtap_own_queue_state(dev, qid, 1, 0);
 
 	if (q == NULL)
 		return -EINVAL;
@@ -1074,8 +1135,8 @@ rtap_tx_queue_start(struct rte_eth_dev *dev, uint16_t qid)
 	struct rtap_txq *q = dev->data->tx_queues[qid];
 	int ret;
 
-	if (RTAP_PRIV(dev)->be->rx_burst != NULL)
-		return -ENOTSUP;	/* own datapath: whole-port start/stop */
+	if (p->be->rx_burst != NULL)
+		return rtap_own_queue_state(dev, qid, 0, 1);
 
 	if (q == NULL || p->nb_fds == 0)
 		return -EINVAL;
@@ -1095,7 +1156,7 @@ rtap_tx_queue_stop(struct rte_eth_dev *dev, uint16_t qid)
 	struct rtap_txq *q = dev->data->tx_queues[qid];
 
 	if (RTAP_PRIV(dev)->be->rx_burst != NULL)
-		return -ENOTSUP;	/* own datapath: whole-port start/stop */
+		return rtap_own_queue_state(dev, qid, 0, 0);
 
 	if (q == NULL)
 		return -EINVAL;

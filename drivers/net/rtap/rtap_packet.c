@@ -947,7 +947,7 @@ rtap_packet_dev_info(struct rtap_priv *p, struct rte_eth_dev_info *info)
 
 const struct rtap_backend_ops rtap_packet_ops = {
 	.name = "packet",
-	.flags = RTAP_BE_F_VNET_HDR,
+	.flags = RTAP_BE_F_VNET_HDR | RTAP_BE_F_QUEUE_FLAGS,
 	.dev_open = rtap_packet_dev_open,
 	.dev_close = rtap_packet_dev_close,
 	.dev_info = rtap_packet_dev_info,

@@ -956,6 +956,101 @@ case_own(void)
 	     g_dpif);
 }
 
+static uint8_t
+q_state(int rx, uint16_t q)
+{
+	struct rte_eth_rxq_info ri;
+	struct rte_eth_txq_info ti;
+
+	if (rx) {
+		CHECK(rte_eth_rx_queue_info_get(g_port, q, &ri) == 0, "rxq info");
+		return ri.queue_state;
+	}
+	CHECK(rte_eth_tx_queue_info_get(g_port, q, &ti) == 0, "txq info");
+	return ti.queue_state;
+}
+
+/*
+ * Per-queue start/stop and the MTU capacity check on the redirect
+ * backends.  packet: a stopped Rx queue returns nothing while the kernel
+ * keeps its frames in the socket, which arrive after queue start; a
+ * stopped Tx queue sends nothing.  xdp: refused with -ENOTSUP, the queue
+ * keeps working.  Both: an MTU beyond the started Rx buffers is refused.
+ */
+static void
+case_qstate(void)
+{
+	const unsigned int n = 100;
+	struct rte_mbuf *pk[BURST];
+	struct rx_tally t;
+	uint16_t mtu0 = 0, new_mtu;
+	int ret, s;
+
+	if (strcmp(g_backend, "xdp") == 0) {
+		ret = rte_eth_dev_rx_queue_stop(g_port, 0);
+		CHECK(ret == -ENOTSUP, "xdp rx queue stop returned %d", ret);
+		ret = rte_eth_dev_tx_queue_stop(g_port, 0);
+		CHECK(ret == -ENOTSUP, "xdp tx queue stop returned %d", ret);
+		CHECK(q_state(1, 0) == RTE_ETH_QUEUE_STATE_STARTED &&
+		      q_state(0, 0) == RTE_ETH_QUEUE_STATE_STARTED,
+		      "refused stop changed the queue state");
+	} else {
+		CHECK(rte_eth_dev_rx_queue_stop(g_port, 0) == 0, "rxq stop");
+		CHECK(q_state(1, 0) == RTE_ETH_QUEUE_STATE_STOPPED,
+		      "rxq state not STOPPED");
+		peer_send(0, n, 64, 1);
+		rte_delay_ms(100);
+		CHECK(rte_eth_rx_burst(g_port, 0, pk, BURST) == 0,
+		      "stopped Rx queue returned frames");
+		CHECK(rte_eth_dev_rx_queue_start(g_port, 0) == 0, "rxq start");
+		CHECK(q_state(1, 0) == RTE_ETH_QUEUE_STATE_STARTED,
+		      "rxq state not STARTED");
+		memset(&t, 0, sizeof(t));
+		rx_collect(&t, 1, 64, n, 2000, 0);
+		CHECK(t.ours[0] == n, "after rxq start: %" PRIu64 " of %u frames sent while stopped",
+		      t.ours[0], n);
+		s = peer_udp_sink(0);
+		CHECK(rte_eth_dev_tx_queue_stop(g_port, 0) == 0, "txq stop");
+		CHECK(q_state(0, 0) == RTE_ETH_QUEUE_STATE_STOPPED,
+		      "txq state not STOPPED");
+		pk[0] = mk_udp(0, 1, 100, 0, 4096);
+		CHECK(rte_eth_tx_burst(g_port, 0, pk, 1) == 0,
+		      "stopped Tx queue sent");
+		CHECK(rte_eth_dev_tx_queue_start(g_port, 0) == 0, "txq start");
+		tx_all(g_port, 0, pk, 1);
+		CHECK(peer_drain(s, 100, 2000, 1) == 1,
+		      "peer did not get the frame after txq start");
+		close(s);
+	}
+	CHECK(rte_eth_dev_get_mtu(g_port, &mtu0) == 0, "get MTU");
+	if (strcmp(g_backend, "xdp") == 0) {
+		/* Beyond the UMEM frames/fragments. */
+		new_mtu = 65000;
+	} else {
+		struct rte_eth_conf conf;
+
+		/* Single-mbuf Rx buffers (no scatter/LRO): 2 KB frames. */
+		CHECK(rte_eth_dev_stop(g_port) == 0, "stop");
+		memset(&conf, 0, sizeof(conf));
+		conf.rxmode.mtu = mtu0;
+		CHECK(rte_eth_dev_configure(g_port, 1, 1, &conf) == 0,
+		      "reconfigure");
+		CHECK(rte_eth_rx_queue_setup(g_port, 0, 512, 0, NULL, g_mp) == 0,
+		      "rxq setup");
+		CHECK(rte_eth_tx_queue_setup(g_port, 0, 512, 0, NULL) == 0,
+		      "txq setup");
+		CHECK(rte_eth_dev_start(g_port) == 0, "start");
+		new_mtu = 4000;
+	}
+	ret = rte_eth_dev_set_mtu(g_port, new_mtu);
+	CHECK(ret < 0, "MTU %u accepted while started", new_mtu);
+	CHECK(kif_mtu(g_dpif) == mtu0, "kernel MTU changed to %d by a refused set",
+	      kif_mtu(g_dpif));
+	INFO("queue start/stop %s; MTU %u refused while started (%d)",
+	     strcmp(g_backend, "xdp") == 0 ? "refused (-ENOTSUP)" :
+	     "stop Rx/Tx and resume", new_mtu, ret);
+}
+
 /* Default rxmode (mtu 0) keeps the kernel's MTU (9000 set by the script). */
 static void
 case_mtu(void)
@@ -1519,6 +1614,8 @@ main(int argc, char **argv)
 		case_own();
 	else if (strcmp(g_case, "mtu") == 0)
 		case_mtu();
+	else if (strcmp(g_case, "qstate") == 0)
+		case_qstate();
 	else if (strcmp(g_case, "yank") == 0)
 		case_yank();
 	else if (strcmp(g_case, "bad") == 0)

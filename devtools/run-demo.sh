@@ -14,11 +14,13 @@
 #   RTAP_DEMO_LCORES=0     EAL lcore list for l2fwd-kernel (one forwarding
 #                          lcore leaves the other core to the kernel stack)
 #   RTAP_DEMO_FLENT=auto   short flent rrul (needs flent + netperf): auto|0|1
+#   RTAP_DEMO_RRUL_SECS=10 flent rrul length (the doc's latency runs: 30)
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/.." && pwd)
 build=$(cd "${1:-$top/build}" && pwd)
 secs=${RTAP_DEMO_SECS:-10}
+rrul_secs=${RTAP_DEMO_RRUL_SECS:-10}
 prefix=${RTAP_DEPS_PREFIX:-/opt/rtap-deps}
 testpmd=$prefix/bin/dpdk-testpmd
 l2fk=$build/app/l2fwd-kernel/dpdk-l2fwd-kernel
@@ -147,15 +149,17 @@ if [ "$flent_on" = auto ]; then
 	   command -v netserver >/dev/null; then flent_on=1; else flent_on=0; fi
 fi
 if [ $fail -eq 0 ] && [ "$flent_on" = 1 ]; then
-	echo "== flent rrul, 10 s (4 TCP up + 4 down + ping)"
+	echo "== flent rrul, $rrul_secs s (4 TCP up + 4 down + ping)"
 	tb_bg "$TB_NS_SRV" netserver -D -L "$TB_ADDR4_SRV" -4
 	sleep 0.5
-	if timeout 60 ip netns exec "$TB_NS_DP" flent rrul -l 10 -H "$TB_ADDR4_SRV" \
+	if timeout $((rrul_secs + 50)) ip netns exec "$TB_NS_DP" flent rrul \
+		-l "$rrul_secs" -s 0.2 -H "$TB_ADDR4_SRV" \
 		-D "$tmp" -f summary >"$tmp/flent.txt" 2>&1; then
 		grep -E "avg|Ping|TCP (download|upload) sum|TCP totals" "$tmp/flent.txt"
 		res_rrul=$(awk -F: '/Ping \(ms\) ICMP/ {split($2, a, " "); p = a[1]}
 			/TCP totals/ {split($2, a, " "); t = a[1]}
-			END { if (t != "") printf "%s Mbit/s TCP totals, ICMP %s ms avg", t, p }' "$tmp/flent.txt")
+			/Ping \(ms\) ICMP/ {split($2, a, " "); p99 = a[3]}
+			END { if (t != "") printf "%s Mbit/s TCP totals, ICMP %s ms avg, %s ms p99", t, p, p99 }' "$tmp/flent.txt")
 	else
 		echo "flent rrul failed (not counted as a demo failure):" >&2
 		tail -5 "$tmp/flent.txt" >&2
@@ -170,7 +174,9 @@ u, k = d["kernel_to_nic"], d["nic_to_kernel"]
 print("kernel->NIC: CoDel drops %d, ECN marks %d, sojourn p99 <%d us, BQL limit %d B" % (
     u["codel_drops"], u["ecn_marks"], u["sojourn_p99_us"], u["bql_limit"]))
 print("NIC->kernel: CoDel drops %d, ECN marks %d, sojourn p99 <%d us" % (
-    k["codel_drops"], k["ecn_marks"], k["sojourn_p99_us"]))' 2>/dev/null)
+    k["codel_drops"], k["ecn_marks"], k["sojourn_p99_us"]))
+print("TAP txqueuelen (learned): %d, %d changes" % (
+    d.get("tap_txqlen", 0), d.get("tap_txqlen_sets", 0)))' 2>/dev/null)
 fi
 kill -0 "$fwd_pid" 2>/dev/null || { echo "forwarder exited early" >&2; fail=1; }
 echo "== stopping forwarder (its final stats below)"
@@ -181,7 +187,7 @@ echo "   ping idle:            $res_ping"
 echo "   TCP kernel -> wire:   $res_up"
 echo "   TCP wire -> kernel:   $res_down"
 echo "   ping during upload:   $res_load"
-[ "$flent_on" = 1 ] && echo "   flent rrul 10 s:      $res_rrul"
+[ "$flent_on" = 1 ] && echo "   flent rrul $rrul_secs s:      $res_rrul"
 [ -n "${q:-}" ] && echo "$q" | sed 's/^/   /'
 demo_cleanup
 if [ $fail -eq 0 ]; then echo "== demo OK"; else echo "== demo FAILED"; fi

@@ -112,6 +112,7 @@ struct l2fk_pair {
 	uint64_t ctl_events;
 	uint64_t ctl_errors;
 	uint64_t reconfigs;
+	uint64_t txqlen_sets;		/* TAP txqueuelen changes (txqlen.c) */
 };
 
 struct l2fk_config {
@@ -176,6 +177,14 @@ int l2fk_sync_start(void);
 void l2fk_sync_poll(int timeout_ms);
 void l2fk_sync_stop(void);
 int l2fk_sync_fd(void);
+
+/* txqlen.c: TAP txqueuelen learned from the drain rate (control thread) */
+uint32_t l2fk_txqlen_calc(uint64_t rate_Bps, uint64_t avg_frame,
+			  unsigned int nb_queues, uint32_t max);
+void l2fk_txqlen_init(void);
+void l2fk_txqlen_update(void);
+uint32_t l2fk_txqlen_get(unsigned int pair);
+void l2fk_txqlen_restore(void);
 
 /* stats.c */
 void l2fk_stats_print(void);

@@ -180,6 +180,7 @@ ctl_thread_main(void *arg __rte_unused)
 
 	while (!l2fk.quit) {
 		l2fk_sync_poll(50);
+		l2fk_txqlen_update();
 		if (l2fk.cfg.stats_period == 0)
 			continue;
 		now = rte_get_timer_cycles();
@@ -228,6 +229,7 @@ main(int argc, char **argv)
 		goto out_ports;
 	for (i = 0; i < l2fk.nb_pairs; i++)
 		l2fk_pair_summary(&l2fk.pairs[i]);
+	l2fk_txqlen_init();
 	l2fk_telemetry_register();
 	if (l2fk.quit)
 		goto out_sync;
@@ -250,6 +252,7 @@ out_sync:
 	if (ctl_started)
 		pthread_join(ctl, NULL);
 	l2fk_sync_stop();
+	l2fk_txqlen_restore();
 out_ports:
 	if (l2fk.nb_pairs > 0)
 		l2fk_stats_summary();

@@ -163,6 +163,8 @@ l2fk_stats_summary(void)
 		       " (errors %" PRIu64 ", reconfigurations %" PRIu64 ")\n",
 		       i, p->nic_name, p->kern_ifname, p->plan.nb_queues,
 		       p->ctl_events, p->ctl_errors, p->reconfigs);
+		printf("  TAP txqueuelen: last %u (%" PRIu64 " changes)\n",
+		       l2fk_txqlen_get(i), p->txqlen_sets);
 		dir_sum(p, true, &s);
 		print_dir("kernel->NIC", &s);
 		dir_sum(p, false, &s);
@@ -240,6 +242,8 @@ tel_stats(const char *cmd __rte_unused, const char *params,
 	rte_tel_data_add_dict_u64(d, "ctl_events", p->ctl_events);
 	rte_tel_data_add_dict_u64(d, "ctl_errors", p->ctl_errors);
 	rte_tel_data_add_dict_u64(d, "reconfigs", p->reconfigs);
+	rte_tel_data_add_dict_u64(d, "tap_txqlen", l2fk_txqlen_get(p->idx));
+	rte_tel_data_add_dict_u64(d, "tap_txqlen_sets", p->txqlen_sets);
 	return 0;
 }
 

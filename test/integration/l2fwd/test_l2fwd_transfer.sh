@@ -53,6 +53,19 @@ for d in kernel_to_nic nic_to_kernel; do
 	[ "$v" = 0 ] || fail "$d.bad_offload = $v"
 done
 echo "ok: counters kernel->NIC $up B, NIC->kernel $down B, no bad offload ($SECONDS s)"
+# The TAP's tun ring is sized by the application from the drain rate of
+# the last second (txqlen.c): idle for more than a second it sits at the
+# floor, 32, and telemetry reports what the kernel has.
+sleep 1.5
+qlen=$(ip -n "$TB_NS_DP" -j link show "$TB_KIF" |
+	python3 -c 'import json, sys; print(json.load(sys.stdin)[0]["txqlen"])') ||
+	fail "ip link show $TB_KIF"
+tq=$(l2fk_tel /l2fk/stats,0 tap_txqlen) || fail "telemetry"
+[ "$qlen" = 32 ] || fail "TAP txqueuelen $qlen after the transfer, want 32 (sized when idle)"
+[ "$tq" = "$qlen" ] || fail "telemetry tap_txqlen $tq != kernel's $qlen"
+sets=$(l2fk_tel /l2fk/stats,0 tap_txqlen_sets) || fail "telemetry"
+[ "$sets" -ge 1 ] || fail "tap_txqlen_sets $sets: TAP txqueuelen never set"
+echo "ok: TAP txqueuelen $qlen, $sets change(s)"
 l2fk_stop
 echo "ok: stopped ($SECONDS s)"
 grep -q "== l2fwd-kernel summary" "$L2FK_LOG" || fail "no exit summary"

@@ -1,0 +1,219 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 rtap authors
+ */
+
+/*
+ * Size the TAP's tun ring (txqueuelen) from what the path drains.
+ *
+ * tun orphans every skb it queues (tun_net_xmit -> skb_orphan_frags_rx /
+ * skb_orphan), so TCP small queues never see the frames waiting in its
+ * ring, and tun never stops the netdev queue: the qdisc above it stays
+ * empty and the ring (txqueuelen entries per queue, 1000 by default, each
+ * up to a 64 KB GSO frame) is the standing queue under load whenever the
+ * forwarding lcore is slower than the senders (measured here: ping 18-24
+ * ms under a 4-flow upload).  This kernel has no fq_codel/cake module, so
+ * the only control we have over that ring is its length.
+ *
+ * Like BQL, the length is learned: every L2FK_TXQLEN_TICK_MS the bytes
+ * and frames read from the TAP give a drain rate; the ring is sized to
+ * hold L2FK_TXQLEN_TARGET_MS of the best rate seen in the last second
+ * (a windowed max, so a moment of CPU starvation does not collapse it),
+ * in frames of the average size seen, clamped to [L2FK_TXQLEN_MIN, the
+ * length the TAP had at start].  A full ring tail-drops (counted by the
+ * kernel as the TAP's tx_dropped), which TCP reads as congestion.  The
+ * kernel resizes the live rings on NETDEV_CHANGE_TX_QUEUE_LEN
+ * (tun_queue_resize), so only changes beyond 1/8 are applied.  The
+ * original length is restored at exit.
+ */
+
+#include <errno.h>
+#include <net/if.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+
+#include "l2fk.h"
+
+#define L2FK_TXQLEN_TICK_MS	100
+#define L2FK_TXQLEN_WIN		10	/* ticks in the max filter: 1 s */
+#define L2FK_TXQLEN_TARGET_MS	5	/* CoDel's target */
+/* Floor: 32 GSO frames is the smallest ring measured here without
+ * throughput collapse (TCP needs room for its bursts while the lcore is
+ * descheduled). */
+#define L2FK_TXQLEN_MIN		32
+
+struct txqlen_state {
+	bool active;
+	uint32_t orig;		/* length at start, restored at exit */
+	uint32_t cur;		/* length last set */
+	uint64_t last_t;
+	uint64_t last_bytes;
+	uint64_t last_pkts;
+	uint64_t win_bytes[L2FK_TXQLEN_WIN];	/* per tick */
+	uint64_t win_pkts[L2FK_TXQLEN_WIN];
+	uint64_t win_cycles[L2FK_TXQLEN_WIN];
+	unsigned int slot;
+};
+
+static struct txqlen_state tq[L2FK_MAX_PAIRS];
+static int ioc_fd = -1;
+
+static int
+txqlen_ioctl(int ifindex, unsigned long req, uint32_t *len)
+{
+	struct ifreq ifr;
+
+	memset(&ifr, 0, sizeof(ifr));
+	if (if_indextoname(ifindex, ifr.ifr_name) == NULL)
+		return -errno;
+	if (req == SIOCSIFTXQLEN)
+		ifr.ifr_qlen = (int)*len;
+	if (ioctl(ioc_fd, req, &ifr) < 0)
+		return -errno;
+	if (req == SIOCGIFTXQLEN)
+		*len = ifr.ifr_qlen > 0 ? (uint32_t)ifr.ifr_qlen : 0;
+	return 0;
+}
+
+/*
+ * Pure part: ring length for `rate_bps` bytes/s drained in frames of
+ * `avg_frame` bytes, per queue, clamped to [MIN, max].
+ */
+uint32_t
+l2fk_txqlen_calc(uint64_t rate_Bps, uint64_t avg_frame, unsigned int nb_queues,
+		 uint32_t max)
+{
+	uint64_t len;
+
+	if (avg_frame == 0 || nb_queues == 0)
+		return RTE_MIN((uint32_t)L2FK_TXQLEN_MIN, max);
+	len = rate_Bps * L2FK_TXQLEN_TARGET_MS / 1000 / avg_frame / nb_queues;
+	len = RTE_MAX(len, (uint64_t)L2FK_TXQLEN_MIN);
+	return (uint32_t)RTE_MIN(len, (uint64_t)max);
+}
+
+void
+l2fk_txqlen_init(void)
+{
+	unsigned int i;
+	uint32_t len;
+	int ret;
+
+	ioc_fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (ioc_fd < 0) {
+		L2FK_LOG(WARNING, "txqueuelen sizing off: socket: %s",
+			 strerror(errno));
+		return;
+	}
+	for (i = 0; i < l2fk.nb_pairs; i++) {
+		struct l2fk_pair *p = &l2fk.pairs[i];
+
+		memset(&tq[i], 0, sizeof(tq[i]));
+		if (l2fk.cfg.no_aqm)
+			continue;	/* bench baseline: kernel default */
+		ret = txqlen_ioctl(p->kern_ifindex, SIOCGIFTXQLEN, &len);
+		if (ret < 0 || len == 0) {
+			L2FK_LOG(WARNING, "%s: txqueuelen sizing off: %s",
+				 p->kern_ifname, ret < 0 ? strerror(-ret) :
+				 "txqueuelen 0");
+			continue;
+		}
+		tq[i].active = true;
+		tq[i].orig = len;
+		tq[i].cur = len;
+		tq[i].last_t = rte_get_timer_cycles();
+	}
+}
+
+static void
+pair_counts(const struct l2fk_pair *p, uint64_t *bytes, uint64_t *pkts)
+{
+	unsigned int q;
+
+	*bytes = 0;
+	*pkts = 0;
+	for (q = 0; q < p->plan.nb_queues; q++) {
+		*bytes += p->qp[q].up.rx_bytes;
+		*pkts += p->qp[q].up.rx_pkts;
+	}
+}
+
+void
+l2fk_txqlen_update(void)
+{
+	uint64_t now = rte_get_timer_cycles(), hz = rte_get_timer_hz();
+	uint64_t bytes, pkts, best = 0, wb = 0, wp = 0;
+	unsigned int i, k;
+	uint32_t len;
+	int ret;
+
+	for (i = 0; i < l2fk.nb_pairs; i++) {
+		struct l2fk_pair *p = &l2fk.pairs[i];
+		struct txqlen_state *s = &tq[i];
+
+		best = wb = wp = 0;
+		if (!s->active || now - s->last_t < hz * L2FK_TXQLEN_TICK_MS / 1000)
+			continue;
+		pair_counts(p, &bytes, &pkts);
+		k = s->slot++ % L2FK_TXQLEN_WIN;
+		s->win_bytes[k] = bytes - s->last_bytes;
+		s->win_pkts[k] = pkts - s->last_pkts;
+		s->win_cycles[k] = now - s->last_t;
+		s->last_bytes = bytes;
+		s->last_pkts = pkts;
+		s->last_t = now;
+		for (k = 0; k < L2FK_TXQLEN_WIN; k++) {
+			if (s->win_cycles[k] == 0)
+				continue;
+			best = RTE_MAX(best, s->win_bytes[k] * hz /
+				       s->win_cycles[k]);
+			wb += s->win_bytes[k];
+			wp += s->win_pkts[k];
+		}
+		len = l2fk_txqlen_calc(best, wp ? wb / wp : 0,
+				       p->plan.nb_queues, s->orig);
+		if (len * 8 > s->cur * 7 && len * 8 < s->cur * 9)
+			continue;
+		ret = txqlen_ioctl(p->kern_ifindex, SIOCSIFTXQLEN, &len);
+		if (ret < 0) {
+			/* One line, one error, then leave the TAP alone. */
+			L2FK_LOG(WARNING, "%s: cannot set txqueuelen %u: %s; "
+				 "sizing off", p->kern_ifname, len,
+				 strerror(-ret));
+			p->ctl_errors++;
+			s->active = false;
+			continue;
+		}
+		s->cur = len;
+		p->txqlen_sets++;
+	}
+}
+
+uint32_t
+l2fk_txqlen_get(unsigned int pair)
+{
+	/* Last length set (kept after restore, for the exit summary). */
+	return pair < L2FK_MAX_PAIRS ? tq[pair].cur : 0;
+}
+
+void
+l2fk_txqlen_restore(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < l2fk.nb_pairs; i++) {
+		if (!tq[i].active)
+			continue;
+		if (tq[i].cur != tq[i].orig)
+			txqlen_ioctl(l2fk.pairs[i].kern_ifindex, SIOCSIFTXQLEN,
+				     &tq[i].orig);
+		tq[i].active = false;
+	}
+	if (ioc_fd >= 0)
+		close(ioc_fd);
+	ioc_fd = -1;
+}

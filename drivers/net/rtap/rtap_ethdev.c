@@ -1469,4 +1469,6 @@ RTE_PMD_REGISTER_PARAM_STRING(net_rtap,
 	RTAP_ARG_IFACE "=<ifname or template, default rtap%d> "
 	RTAP_ARG_PERSIST "=<0|1> "
 	RTAP_ARG_MAC "=<fixed|xx:xx:xx:xx:xx:xx> "
-	RTAP_ARG_BACKEND "=<tap>");
+	RTAP_ARG_BACKEND "=<tap|packet|xdp> "
+	"fanout=<hash|lb|cpu|qm> qdisc_bypass=<0|1> "
+	"xdp_mode=<auto|native|skb> busy_budget=<0..1024>");

@@ -209,7 +209,8 @@ def cell(run, test, path, offload):
     r = run.idx.get((test, path, offload))
     if r is None and path == "veth":
         r = run.idx.get((test, path, "-"))
-    if r is None and path == "l2fk":
+    if r is None and path == "l2fk" and offload == "off":
+        # The app has no offload knobs: its default run sits in the "off" rows.
         r = run.idx.get((test, path, "auto"))
     if r is None:
         return "none", ""
@@ -479,6 +480,12 @@ def main():
     json.dump({"meta": meta, "results": res, "targets": tg, "anchors": an,
                "keys": keys}, open(os.path.join(a.run_dir, "run.json"), "w"), indent=1)
     md = render_md(run, rows, tg, an, trend, meta.get("elapsed_s", 0))
+    profs = sorted(glob.glob(os.path.join(a.run_dir, "profile-*.txt")))
+    if profs:
+        md += "\n## Forwarder profiles (perf record -e cpu-clock, top symbols)\n"
+        for pf in profs:
+            md += "\n%s:\n\n```\n%s```\n" % (os.path.basename(pf)[8:-4],
+                                              open(pf).read())
     open(os.path.join(a.run_dir, "matrix.md"), "w").write(md)
     open(os.path.join(a.run_dir, "matrix.html"), "w").write(
         render_html(run, rows, tg, an, trend, plots))

@@ -375,12 +375,17 @@ if "-u" in args:
     l = int(args[args.index("-l") + 1])
     pps = r["bytes"] / l / r["seconds"] if r["seconds"] else 0
     lost = e.get("sum", {}).get("lost_percent", 0)
-    print("PASS %.4f Mpps lost_pct=%.2f" % (pps / 1e6, lost))
+    # A run that carried (almost) nothing is a failed path, not a number.
+    st = "PASS" if pps >= 100 else "FAIL"
+    print("%s %.4f Mpps lost_pct=%.2f%s" % (st, pps / 1e6, lost,
+          "" if st == "PASS" else " why=no_datagrams_received"))
 else:
     r = e["sum_received"]
     s = e["sum_sent"]
     gbps = r["bits_per_second"] / 1e9
-    print("PASS %.3f Gbit/s retrans=%d" % (gbps, s.get("retransmits", 0)))
+    st = "PASS" if gbps >= 0.001 else "FAIL"
+    print("%s %.3f Gbit/s retrans=%d%s" % (st, gbps, s.get("retransmits", 0),
+          "" if st == "PASS" else " why=no_throughput"))
 EOF
 }
 

@@ -22,7 +22,7 @@
  * length the TAP had at start].  A full ring tail-drops (counted by the
  * kernel as the TAP's tx_dropped), which TCP reads as congestion.  The
  * kernel resizes the live rings on NETDEV_CHANGE_TX_QUEUE_LEN
- * (tun_queue_resize), so only changes beyond 1/8 are applied.  The
+ * (tun_queue_resize), so only changes beyond 1/4 are applied.  The
  * original length is restored at exit.
  */
 
@@ -146,7 +146,7 @@ void
 l2fk_txqlen_update(void)
 {
 	uint64_t now = rte_get_timer_cycles(), hz = rte_get_timer_hz();
-	uint64_t bytes, pkts, best = 0, wb = 0, wp = 0;
+	uint64_t bytes, pkts, best, wb, wp;
 	unsigned int i, k;
 	uint32_t len;
 	int ret;
@@ -176,7 +176,9 @@ l2fk_txqlen_update(void)
 		}
 		len = l2fk_txqlen_calc(best, wp ? wb / wp : 0,
 				       p->plan.nb_queues, s->orig);
-		if (len * 8 > s->cur * 7 && len * 8 < s->cur * 9)
+		/* Dead band: each change reallocates the rings (and a shrink
+		 * drops what no longer fits), so ignore changes under 1/4. */
+		if (len * 4 > s->cur * 3 && len * 4 < s->cur * 5)
 			continue;
 		ret = txqlen_ioctl(p->kern_ifindex, SIOCSIFTXQLEN, &len);
 		if (ret < 0) {

@@ -180,8 +180,8 @@ for p in $paths; do
 		first=0
 	done
 done
-for d in $rate_pmds_tx; do BN_TOTAL=$((BN_TOTAL + 1)); done
-for d in $rate_pmds_rx; do BN_TOTAL=$((BN_TOTAL + 1)); done
+for _ in $rate_pmds_tx; do BN_TOTAL=$((BN_TOTAL + 1)); done
+for _ in $rate_pmds_rx; do BN_TOTAL=$((BN_TOTAL + 1)); done
 [ "$mode" = quick ] && BN_TOTAL=$((BN_TOTAL + 2))	# short rrul: anchor + best rtap
 [ "$mode" = full ] && [ -n "$profile" ] && BN_TOTAL=$((BN_TOTAL + 2))
 
@@ -249,7 +249,7 @@ run_row() {
 		res=$(bn_rrul "$rrul_secs" "$off")
 	else
 		bn_step "$p [$off]: $r (iperf3 $(iperf_args "$r") ${BN_SECS}s)"
-		local cpu_f= cpu_pid=
+		local cpu_f='' cpu_pid=''
 		if [ "$r" = tcp4_up_1 ] && [ -n "$BN_FWD_PID" ] && [ "$first" = 1 ] && [ "$BN_SECS" -ge 6 ]; then
 			cpu_f=$BN_OUT/logs/$p-$off-cpu.perf
 			cpu_sample "$cpu_f" $((BN_SECS - 4)) &

@@ -27,6 +27,10 @@
 #define RTAP_MAX_TX_SEGS	64	/* iovecs per Tx frame (+1 header) */
 #define RTAP_MIN_MTU		68u	/* IPv4 minimum (RFC 791) */
 #define RTAP_MAX_MTU		65521u	/* tun's MAX_MTU-ish: 64 KB - hdrs */
+/* Rx offloads under which the application accepts unfinished checksums. */
+#define RTAP_RX_L4_CSUM_OFFLOADS (RTE_ETH_RX_OFFLOAD_TCP_CKSUM | \
+				  RTE_ETH_RX_OFFLOAD_UDP_CKSUM | \
+				  RTE_ETH_RX_OFFLOAD_TCP_LRO)
 #define RTAP_DEFAULT_SPEED	RTE_ETH_SPEED_NUM_10G
 
 /* Fields every queue starts with, whatever the backend. */

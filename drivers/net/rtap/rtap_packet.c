@@ -742,7 +742,13 @@ rtap_pkt_rx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 		head->port = b->c.port_id;
 		head->ol_flags = 0;
 		if (unlikely(rtap_vnet_rx_decode(&s->hdr, head, &info) !=
-			     RTAP_VNET_OK)) {
+			     RTAP_VNET_OK ||
+			     (info.csum == RTAP_VNET_CSUM_PARTIAL &&
+			      !(b->offloads & RTAP_RX_L4_CSUM_OFFLOADS) &&
+			      rtap_vnet_rx_csum_finish(head) != RTAP_VNET_OK))) {
+			/* The kernel cannot be told to stop sending partial
+			 * checksums on a packet socket: an application that
+			 * did not ask for them gets finished ones. */
 			b->xs.bad_vnet++;
 			b->c.errors++;
 			for (j = 0; j < nseg; j++)

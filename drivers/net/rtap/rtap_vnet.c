@@ -393,6 +393,33 @@ rtap_vnet_rx_decode(const struct virtio_net_hdr *hdr, struct rte_mbuf *m,
 	return RTAP_VNET_OK;
 }
 
+int
+rtap_vnet_rx_csum_finish(struct rte_mbuf *m)
+{
+	uint32_t start = (uint32_t)m->l2_len + m->l3_len;
+	uint32_t offset;
+
+	if ((m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK) !=
+	    RTE_MBUF_F_RX_L4_CKSUM_NONE)
+		return RTAP_VNET_OK;
+	switch (m->packet_type & RTE_PTYPE_L4_MASK) {
+	case RTE_PTYPE_L4_TCP:
+		offset = RTAP_VNET_TCP_CSUM_OFF;
+		break;
+	case RTE_PTYPE_L4_UDP:
+		offset = RTAP_VNET_UDP_CSUM_OFF;
+		break;
+	default:
+		return RTAP_VNET_ECSUM;	/* rx_decode never flags others */
+	}
+	if (start + offset + 2 > rte_pktmbuf_pkt_len(m) ||
+	    rtap_vnet_csum_finish(m, start, offset) != 0)
+		return RTAP_VNET_ECSUM;
+	m->ol_flags = (m->ol_flags & ~RTE_MBUF_F_RX_L4_CKSUM_MASK) |
+		      RTE_MBUF_F_RX_L4_CKSUM_GOOD;
+	return RTAP_VNET_OK;
+}
+
 /*
  * Pseudo-header sum (RFC 793 / RFC 768 / RFC 8200 section 8.1), folded and
  * not complemented, as CHECKSUM_PARTIAL expects in the L4 checksum field.

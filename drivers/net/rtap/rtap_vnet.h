@@ -78,6 +78,18 @@ int rtap_vnet_rx_decode(const struct virtio_net_hdr *hdr, struct rte_mbuf *m,
 int rtap_vnet_tx_encode(struct rte_mbuf *m, struct virtio_net_hdr *hdr,
 			uint32_t peer);
 
+/*
+ * For an application that did not enable Rx L4 checksum offload: finish
+ * in software the checksum of a frame rx_decode flagged
+ * RTE_MBUF_F_RX_L4_CKSUM_NONE (the kernel's CHECKSUM_PARTIAL), so the
+ * bytes it forwards are correct, and flag it L4_CKSUM_GOOD.  A GSO frame
+ * gets the checksum of the whole frame (the kernel's seed covers its full
+ * length).  Returns 0, or RTAP_VNET_ECSUM if the chain is inconsistent.
+ * Backends that cannot tell the kernel to stop sending partial checksums
+ * (AF_PACKET) need it; TAP is told with TUNSETOFFLOAD instead.
+ */
+int rtap_vnet_rx_csum_finish(struct rte_mbuf *m);
+
 /* TUN_F_* bits for TUNSETOFFLOAD from the configured Rx offloads. */
 unsigned int rtap_vnet_tun_offload(uint64_t rx_offloads, int uso_supported);
 

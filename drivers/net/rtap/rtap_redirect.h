@@ -12,6 +12,7 @@
 /* Backend devargs (parsed by the backend from the same devargs string). */
 #define RTAP_PACKET_ARG_FANOUT		"fanout"	/* hash|lb|cpu|qm */
 #define RTAP_PACKET_ARG_QDISC_BYPASS	"qdisc_bypass"	/* 0|1 */
+#define RTAP_PACKET_ARG_SOCKBUF		"sockbuf"	/* bytes[k|m] */
 #define RTAP_XDP_ARG_MODE		"xdp_mode"	/* auto|native|skb */
 #define RTAP_XDP_ARG_BUSY_BUDGET	"busy_budget"	/* 0 = off */
 

@@ -607,8 +607,8 @@ peer_send(int v6, unsigned int n, uint32_t len, int nports)
 
 /*
  * The peer sends while we receive, as on a live link: an XSK Rx ring
- * (nb_desc frames) cannot buffer a whole burst the way a 4 MB socket
- * buffer can.
+ * (nb_desc frames) cannot buffer a whole burst, nor can a 256 KB socket
+ * buffer.
  */
 struct send_job {
 	int v6, nports;
@@ -1470,6 +1470,102 @@ case_tcp(void)
 	      "tap close");
 }
 
+/*
+ * Our AF_PACKET sockets bound to ifname whose SO_RCVBUF (and SO_SNDBUF)
+ * is rb: the process's own fds, read back with getsockopt.
+ */
+static int
+count_pkt_socks(const char *ifname, int rb)
+{
+	int ifindex = (int)if_nametoindex(ifname), n = 0, fd;
+
+	for (fd = 0; fd < 4096; fd++) {
+		struct sockaddr_ll sll;
+		socklen_t len = sizeof(int);
+		int dom, r, w;
+
+		if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &dom, &len) < 0 ||
+		    dom != AF_PACKET)
+			continue;
+		len = sizeof(sll);
+		if (getsockname(fd, (void *)&sll, &len) < 0 ||
+		    sll.sll_ifindex != ifindex)
+			continue;
+		len = sizeof(int);
+		CHECK(getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &r, &len) == 0 &&
+		      getsockopt(fd, SOL_SOCKET, SO_SNDBUF, &w, &len) == 0,
+		      "getsockopt fd %d", fd);
+		if (r == rb) {
+			CHECK(w == rb, "fd %d: SO_SNDBUF %d, SO_RCVBUF %d", fd,
+			      w, r);
+			n++;
+		}
+	}
+	return n;
+}
+
+/*
+ * sockbuf=: the queue socket's buffer limit is what the devarg (or the
+ * 256 KB default) says, bad values are refused at probe, and an unread
+ * socket holds no more than its limit: the rest is dropped and counted
+ * in imissed instead of queueing (bufferbloat: 4 MB held ~13 ms).
+ */
+static void
+case_sockbuf(void)
+{
+	static const char *const bad[] = { "12", "0", "1g", "300m", "4x",
+					   "-1", "", "64kk", "99999999999999999999" };
+	const unsigned int n = 400, len = 1400;
+	struct rte_eth_stats st;
+	struct rx_tally t;
+	char args[160];
+	uint16_t p2;
+	unsigned int i;
+	int ret;
+
+	CHECK(count_pkt_socks(g_dpif, 256 << 10) == 1,
+	      "default: %d sockets with a 256 KB SO_RCVBUF/SO_SNDBUF, want 1",
+	      count_pkt_socks(g_dpif, 256 << 10));
+	snprintf(args, sizeof(args), "backend=%s,iface=%s,sockbuf=1m",
+		 g_backend, g_dpif);
+	p2 = port_open("net_rtap_s1", args, 2, 0, 0);
+	CHECK(count_pkt_socks(g_dpif, 1 << 20) == 2,
+	      "sockbuf=1m: %d sockets with a 1 MB buffer, want 2",
+	      count_pkt_socks(g_dpif, 1 << 20));
+	CHECK(count_pkt_socks(g_dpif, 256 << 10) == 1,
+	      "the default port's socket changed");
+	CHECK(rte_eth_dev_stop(p2) == 0 && rte_eth_dev_close(p2) == 0 &&
+	      rte_vdev_uninit("net_rtap_s1") == 0, "close s1");
+	for (i = 0; i < RTE_DIM(bad); i++) {
+		snprintf(args, sizeof(args), "backend=%s,iface=%s,sockbuf=%s",
+			 g_backend, g_dpif, bad[i]);
+		ret = rte_vdev_init("net_rtap_s2", args);
+		CHECK(ret == -EINVAL, "sockbuf=%s: probe returned %d", bad[i],
+		      ret);
+	}
+	snprintf(args, sizeof(args), "backend=tap,sockbuf=1m");
+	CHECK(rte_vdev_init("net_rtap_s3", args) < 0,
+	      "tap backend accepted sockbuf");
+	CHECK(rte_eth_dev_count_avail() == 1, "a failed probe left a port");
+
+	/* Flood an unread queue: the socket keeps at most 256 KB. */
+	CHECK(rte_eth_stats_reset(g_port) == 0, "stats reset");
+	peer_send(0, n, len, 1);
+	rte_delay_ms(100);
+	memset(&t, 0, sizeof(t));
+	rx_collect(&t, 1, len, n, 500, 0);
+	rte_eth_stats_get(g_port, &st);
+	CHECK(t.ours[0] <= (256u << 10) / len,
+	      "%" PRIu64 " x %u-byte frames held by a 256 KB socket",
+	      t.ours[0], len);
+	CHECK(t.ours[0] > 0 && st.imissed > 0 &&
+	      t.ours[0] + st.imissed >= n,
+	      "received %" PRIu64 " + imissed %" PRIu64 " < sent %u",
+	      t.ours[0], st.imissed, n);
+	INFO("SO_RCVBUF/SO_SNDBUF 256 KB default and 1 MB with sockbuf=1m, %zu bad values refused; unread socket held %" PRIu64 " of %u frames, %" PRIu64 " in imissed",
+	     RTE_DIM(bad), t.ours[0], n, st.imissed);
+}
+
 
 /* Probe refuses interfaces it cannot attach to, with the reason. */
 static void
@@ -1622,6 +1718,8 @@ main(int argc, char **argv)
 		case_bad();
 	else if (strcmp(g_case, "tcp") == 0)
 		case_tcp();
+	else if (strcmp(g_case, "sockbuf") == 0)
+		case_sockbuf();
 	else
 		FAIL("unknown case %s", g_case);
 

@@ -90,6 +90,11 @@ BN_OUT=$(cd "$BN_OUT" && pwd)
 . "$top/devtools/testbed.sh"
 # shellcheck source=bench/lib/bench.sh
 . "$here/lib/bench.sh"
+# EAL refuses -d plugins below a world-writable directory (a build in /tmp):
+# use a copy in /run/rtap-plugins/bench-<pid>, removed at the end.
+if [ -f "$BN_PLUGIN" ]; then
+	tb_safe_plugin "$BN_PLUGIN" "bench-$$" && BN_PLUGIN=$TB_PLUGIN
+fi
 
 t_start=$(date +%s)
 {
@@ -418,3 +423,6 @@ if [ -n "$publish" ]; then
 	bn_log "published to $rep"
 fi
 bn_log "report: $BN_OUT/matrix.md and matrix.html"
+rm -rf "/run/rtap-plugins/bench-$$"
+rmdir /run/rtap-plugins 2>/dev/null
+exit 0

@@ -11,6 +11,7 @@
 #   tb_bg NS CMD...        run CMD in netns NS in the background, record PID
 #   tb_wait_link NS IF [S] wait until IF exists in NS (default 10 s)
 #   tb_wire                the standard testbed (below)
+#   tb_safe_plugin SO TAG  set TB_PLUGIN to a path EAL accepts for -d SO
 #   tb_cleanup             (trap) kill our PIDs, delete our netns and links
 #
 # Standard testbed (DESIGN.md): netns $TB-dp holds the DPDK process, its
@@ -104,6 +105,26 @@ tb_kif_up() {
 	ip -n "$TB_NS_DP" link set "$ifn" up
 }
 
+# EAL refuses a -d plugin that sits below a world-writable directory (a
+# clone under /tmp, say).  TB_PLUGIN is SO itself when its directories are
+# safe, else a copy in /run/rtap-plugins/TAG (root-owned parents), which
+# tb_cleanup removes when TAG is $TB.
+tb_safe_plugin() {
+	local src=$1 tag=${2:-$TB} d
+	d=$(dirname "$(readlink -f "$src")")
+	TB_PLUGIN=$src
+	while [ "$d" != / ]; do
+		if [ -n "$(find "$d" -maxdepth 0 -perm -0002)" ]; then
+			d=/run/rtap-plugins/$tag
+			mkdir -p -m 0755 /run/rtap-plugins "$d" &&
+				cp "$src" "$d/" || return 1
+			TB_PLUGIN=$d/$(basename "$src")
+			return 0
+		fi
+		d=$(dirname "$d")
+	done
+}
+
 tb_cleanup() {
 	local pid ns l i
 	# Ignore further signals until everything is gone: a second Ctrl-C
@@ -132,6 +153,8 @@ tb_cleanup() {
 	for l in "${TB_LINKS[@]}"; do
 		ip link del "$l" 2>/dev/null
 	done
+	[ -n "${TB:-}" ] && rm -rf "/run/rtap-plugins/$TB"
+	rmdir /run/rtap-plugins 2>/dev/null
 	TB_PIDS=()
 	TB_NETNS=()
 	TB_LINKS=()

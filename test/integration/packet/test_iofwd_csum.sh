@@ -26,6 +26,8 @@ command -v socat >/dev/null || fail "socat missing (devtools/deps.sh installs it
 
 tb_init iof
 tb_wire || fail "testbed"
+tb_safe_plugin "$plugin" || fail "cannot copy $plugin to a directory EAL accepts"
+plugin=$TB_PLUGIN
 ip netns exec "$TB_NS_SRV" ethtool -K "$TB_WSRV" tso off gso off tx on >/dev/null ||
 	fail "ethtool -K on the wire peer"
 tmp=$(mktemp -d)

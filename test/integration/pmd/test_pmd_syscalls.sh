@@ -29,6 +29,8 @@ perf stat -e syscalls:sys_enter_io_uring_enter -- true >/dev/null 2>&1 ||
 . "$top/devtools/testbed.sh"
 tb_init rsc
 tb_wire || fail "testbed"
+tb_safe_plugin "$plugin" || fail "cannot copy $plugin to a directory EAL accepts"
+plugin=$TB_PLUGIN
 log=$(mktemp /tmp/rtap-syscalls.XXXXXX)
 trap 'tb_cleanup; rm -f "$log" "$log.perf"; rm -rf "/var/run/dpdk/$TB"' EXIT
 

@@ -39,6 +39,10 @@ struct rtap_priv;
 #define RTAP_BE_F_QUEUE_FLAGS	(1u << 3) /* own datapath whose bursts
 					   * honour c.started: per-queue
 					   * start/stop are flag flips */
+#define RTAP_BE_F_RX_SOCK_INTR	(1u << 4) /* own datapath whose rxq
+					   * base.efd is the pollable
+					   * socket itself (see
+					   * rtap_rx_queue_intr_enable) */
 
 struct rtap_backend_ops {
 	const char *name;	/* value of the backend= devarg */

@@ -263,12 +263,24 @@ rtap_rx_intr_install(struct rte_eth_dev *dev)
 	return 0;
 }
 
+/*
+ * Rx interrupts.  TAP: an eventfd per queue that the io_uring ring
+ * signals on completions.  RTAP_BE_F_RX_SOCK_INTR backends (packet): the
+ * queue's socket is the interrupt fd.  The EAL registers it EPOLLET and
+ * every frame queued wakes the socket (sk_data_ready), so enable and
+ * disable have nothing to arm: an application sleeps after an empty
+ * rx_burst, and any frame after that is a new edge.  Its counter size is
+ * 0 (probe) so the EAL never read()s the socket, which would eat a frame.
+ */
 static int
 rtap_rx_queue_intr_enable(struct rte_eth_dev *dev, uint16_t qid)
 {
 	struct rtap_rxq *q = dev->data->rx_queues[qid];
+	const struct rtap_backend_ops *be = RTAP_PRIV(dev)->be;
 
-	if (RTAP_PRIV(dev)->be->rx_burst != NULL)
+	if (be->flags & RTAP_BE_F_RX_SOCK_INTR)
+		return q != NULL && q->efd >= 0 ? 0 : -EINVAL;
+	if (be->rx_burst != NULL)
 		return rtap_own_notsup(dev, "Rx interrupts");
 	uint64_t one = 1;
 
@@ -288,8 +300,11 @@ static int
 rtap_rx_queue_intr_disable(struct rte_eth_dev *dev, uint16_t qid)
 {
 	struct rtap_rxq *q = dev->data->rx_queues[qid];
+	const struct rtap_backend_ops *be = RTAP_PRIV(dev)->be;
 
-	if (RTAP_PRIV(dev)->be->rx_burst != NULL)
+	if (be->flags & RTAP_BE_F_RX_SOCK_INTR)
+		return q != NULL && q->efd >= 0 ? 0 : -EINVAL;
+	if (be->rx_burst != NULL)
 		return rtap_own_notsup(dev, "Rx interrupts");
 	uint64_t v;
 
@@ -1334,7 +1349,9 @@ rtap_probe(struct rte_vdev_device *vdev)
 		goto fail;
 	}
 	rte_intr_type_set(p->rx_intr, RTE_INTR_HANDLE_VDEV);
-	rte_intr_efd_counter_size_set(p->rx_intr, sizeof(uint64_t));
+	rte_intr_efd_counter_size_set(p->rx_intr,
+				      (be->flags & RTAP_BE_F_RX_SOCK_INTR) ?
+				      0 : sizeof(uint64_t));
 	rte_intr_fd_set(p->rx_intr, -1);
 	dev->intr_handle = p->rx_intr;
 

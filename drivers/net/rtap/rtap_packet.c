@@ -691,6 +691,7 @@ rtap_pkt_queues_stop(struct rte_eth_dev *dev)
 			continue;
 		q->base.c.started = 0;
 		q->fd = -1;
+		q->base.efd = -1;
 		dev->data->rx_queue_state[i] = RTE_ETH_QUEUE_STATE_STOPPED;
 	}
 	for (i = 0; i < dev->data->nb_tx_queues; i++) {
@@ -732,6 +733,8 @@ rtap_pkt_queues_start(struct rte_eth_dev *dev)
 			goto fail;
 		}
 		q->fd = pk->fd[i];
+		/* Pollable: the Rx interrupt fd (RTAP_BE_F_RX_SOCK_INTR). */
+		q->base.efd = q->fd;
 		q->base.c.dead = 0;
 		q->base.c.started = 1;
 		dev->data->rx_queue_state[i] = RTE_ETH_QUEUE_STATE_STARTED;
@@ -1034,7 +1037,8 @@ rtap_packet_dev_info(struct rtap_priv *p, struct rte_eth_dev_info *info)
 
 const struct rtap_backend_ops rtap_packet_ops = {
 	.name = "packet",
-	.flags = RTAP_BE_F_VNET_HDR | RTAP_BE_F_QUEUE_FLAGS,
+	.flags = RTAP_BE_F_VNET_HDR | RTAP_BE_F_QUEUE_FLAGS |
+		 RTAP_BE_F_RX_SOCK_INTR,
 	.dev_open = rtap_packet_dev_open,
 	.dev_close = rtap_packet_dev_close,
 	.dev_info = rtap_packet_dev_info,

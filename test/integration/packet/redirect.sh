@@ -24,6 +24,17 @@ tb_ns dp || fail "netns"
 NS_DP=$TB_NS
 tb_ns srv || fail "netns"
 NS_SRV=$TB_NS
+if [ "$CASE" = intr ]; then
+	# An idle link must be silent for an Rx interrupt to time out: no
+	# IPv6 on either end from the start (MLD reports and router
+	# solicitations come for seconds after link up; the DPDK side's own
+	# multicast loops back as PACKET_LOOPBACK, which
+	# PACKET_IGNORE_OUTGOING does not filter).
+	for ns in "$NS_DP" "$NS_SRV"; do
+		ip netns exec "$ns" sysctl -qw net.ipv6.conf.default.disable_ipv6=1 \
+			net.ipv6.conf.all.disable_ipv6=1 || fail "sysctl disable_ipv6"
+	done
+fi
 W0="${TB}w0" W1="${TB}w1"
 if [ "$CASE" = fanout ] || [ "$CASE" = cycle ]; then
 	# Two real queues each way (AF_XDP binds one XSK per queue).
@@ -37,10 +48,11 @@ else
 	tb_veth "$W0" "$NS_DP" "$W1" "$NS_SRV" || fail "veth"
 fi
 ip -n "$NS_SRV" addr add 198.18.0.2/24 dev "$W1"
-ip -n "$NS_SRV" addr add 2001:2::2/64 dev "$W1" nodad
+[ "$CASE" = intr ] || ip -n "$NS_SRV" addr add 2001:2::2/64 dev "$W1" nodad
 MAC0=$(ip -n "$NS_DP" -br link show "$W0" | awk '{print $3}')
 ip -n "$NS_SRV" neigh replace 198.18.0.1 lladdr "$MAC0" dev "$W1" nud permanent
-ip -n "$NS_SRV" neigh replace 2001:2::1 lladdr "$MAC0" dev "$W1" nud permanent
+[ "$CASE" = intr ] ||
+	ip -n "$NS_SRV" neigh replace 2001:2::1 lladdr "$MAC0" dev "$W1" nud permanent
 case $CASE in
 tx)	# The kernel finishes our CHECKSUM_PARTIAL frames in software
 	# before the wire, so the peer verifies every checksum for real.

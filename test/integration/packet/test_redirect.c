@@ -57,6 +57,7 @@ static struct rte_ether_addr g_mac, g_peer_mac;
 static volatile int g_lsc;
 static volatile int g_stop, g_flooding;
 static int g_default_mtu;	/* configure with rxmode.mtu = 0 */
+static int g_rxq_intr;		/* configure with intr_conf.rxq = 1 */
 
 static void dump_xstats(uint16_t port);
 #define FAIL(...) do { \
@@ -293,6 +294,7 @@ port_open(const char *name, const char *args, uint16_t nq, uint64_t rxo,
 	conf.rxmode.offloads = rxo & info.rx_offload_capa;
 	conf.txmode.offloads = txo & info.tx_offload_capa;
 	conf.intr_conf.lsc = 1;
+	conf.intr_conf.rxq = g_rxq_intr;
 	if (g_default_mtu) {
 		uint16_t mtu = 0;
 
@@ -1566,6 +1568,111 @@ case_sockbuf(void)
 	     RTE_DIM(bad), t.ours[0], n, st.imissed);
 }
 
+static void *
+peer_send_late(void *arg)
+{
+	(void)arg;
+	usleep(200 * 1000);	/* long after we went to sleep */
+	peer_send(0, 1, 100, 1);
+	return NULL;
+}
+
+/* On an unexpected wake-up: what was there (MACs tell whose). */
+static unsigned int
+dump_pending(void)
+{
+	struct rte_mbuf *pk[BURST];
+	char a[RTE_ETHER_ADDR_FMT_SIZE], b[RTE_ETHER_ADDR_FMT_SIZE];
+	uint16_t n, i;
+
+	rte_ether_format_addr(a, sizeof(a), &g_mac);
+	rte_ether_format_addr(b, sizeof(b), &g_peer_mac);
+	fprintf(stderr, "dp %s, peer %s\n", a, b);
+	n = rte_eth_rx_burst(g_port, 0, pk, BURST);
+	for (i = 0; i < n; i++) {
+		rte_pktmbuf_dump(stderr, pk[i], 64);
+		rte_pktmbuf_free(pk[i]);
+	}
+	return n;
+}
+
+/* ms since t0 (timer cycles). */
+static uint64_t
+ms_since(uint64_t t0)
+{
+	return (rte_get_timer_cycles() - t0) * 1000 / rte_get_timer_hz();
+}
+
+/*
+ * Rx interrupts: the queue's packet socket is its interrupt fd.  Asleep
+ * in rte_epoll_wait with no traffic we time out; a frame from the peer
+ * wakes us, rx_burst still gets it (the EAL must not read the socket),
+ * and once it is consumed we sleep again instead of spinning.
+ */
+static void
+case_intr(void)
+{
+	struct rte_epoll_event ev[4];
+	struct rte_mbuf *pk[BURST];
+	pthread_t th;
+	uint64_t t0, ms;
+	uint16_t n, i;
+	int ret, got = 0, tries;
+
+	ret = rte_eth_dev_rx_intr_ctl_q(g_port, 0, RTE_EPOLL_PER_THREAD,
+					RTE_INTR_EVENT_ADD, NULL);
+	CHECK(ret == 0, "rx_intr_ctl_q ADD: %d", ret);
+	/* Whatever the link brought up before now. */
+	for (tries = 0; tries < 10; tries++) {
+		n = rte_eth_rx_burst(g_port, 0, pk, BURST);
+		rte_pktmbuf_free_bulk(pk, n);
+		rte_delay_ms(10);
+	}
+
+	CHECK(rte_eth_dev_rx_intr_enable(g_port, 0) == 0, "intr enable");
+	t0 = rte_get_timer_cycles();
+	ret = rte_epoll_wait(RTE_EPOLL_PER_THREAD, ev, RTE_DIM(ev), 300);
+	ms = ms_since(t0);
+	CHECK(ret == 0, "no traffic: epoll_wait returned %d after %" PRIu64
+	      " ms, want a 300 ms timeout (%u frames there)", ret, ms,
+	      ret ? dump_pending() : 0);
+	CHECK(ms >= 250, "no traffic: epoll_wait timed out after %" PRIu64
+	      " ms, not 300", ms);
+
+	CHECK(pthread_create(&th, NULL, peer_send_late, NULL) == 0, "thread");
+	t0 = rte_get_timer_cycles();
+	ret = rte_epoll_wait(RTE_EPOLL_PER_THREAD, ev, RTE_DIM(ev), 1000);
+	ms = ms_since(t0);
+	pthread_join(th, NULL);
+	CHECK(ret == 1, "frame sent: epoll_wait returned %d after %" PRIu64
+	      " ms, want 1 event within 1 s", ret, ms);
+	CHECK(ms >= 150, "woke after %" PRIu64 " ms, before the frame was sent (%u frames there)",
+	      ms, dump_pending());
+	CHECK(rte_eth_dev_rx_intr_disable(g_port, 0) == 0, "intr disable");
+	n = rte_eth_rx_burst(g_port, 0, pk, BURST);
+	for (i = 0; i < n; i++) {
+		if (rx_match(pk[i], 100, 0) == 0)
+			got++;
+		rte_pktmbuf_free(pk[i]);
+	}
+	CHECK(got == 1, "rx_burst after the wake-up: our frame %d times in %u frames",
+	      got, n);
+
+	/* Consumed: the next sleep is a sleep again (no level-trigger spin). */
+	CHECK(rte_eth_dev_rx_intr_enable(g_port, 0) == 0, "intr enable 2");
+	t0 = rte_get_timer_cycles();
+	ret = rte_epoll_wait(RTE_EPOLL_PER_THREAD, ev, RTE_DIM(ev), 200);
+	CHECK(ret == 0, "after rx: epoll_wait returned %d after %" PRIu64
+	      " ms, want a timeout (%u frames there)", ret, ms_since(t0),
+	      ret ? dump_pending() : 0);
+	CHECK(rte_eth_dev_rx_intr_disable(g_port, 0) == 0, "intr disable 2");
+	ret = rte_eth_dev_rx_intr_ctl_q(g_port, 0, RTE_EPOLL_PER_THREAD,
+					RTE_INTR_EVENT_DEL, NULL);
+	CHECK(ret == 0, "rx_intr_ctl_q DEL: %d", ret);
+	INFO("idle epoll_wait timed out (300 ms), a peer frame woke it after %" PRIu64
+	     " ms and rx_burst returned it, idle again after", ms);
+}
+
 
 /* Probe refuses interfaces it cannot attach to, with the reason. */
 static void
@@ -1673,6 +1780,7 @@ main(int argc, char **argv)
 	if (strcmp(g_case, "fanout") == 0)
 		nq = 2;
 	g_default_mtu = strcmp(g_case, "mtu") == 0;
+	g_rxq_intr = strcmp(g_case, "intr") == 0;
 	snprintf(args, sizeof(args), "backend=%s,iface=%s%s%s", g_backend,
 		 g_dpif, extra && *extra ? "," : "", extra ? extra : "");
 	g_port = port_open("net_rtap_t0", args, nq,
@@ -1720,6 +1828,8 @@ main(int argc, char **argv)
 		case_tcp();
 	else if (strcmp(g_case, "sockbuf") == 0)
 		case_sockbuf();
+	else if (strcmp(g_case, "intr") == 0)
+		case_intr();
 	else
 		FAIL("unknown case %s", g_case);
 

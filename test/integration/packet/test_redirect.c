@@ -1673,6 +1673,76 @@ case_intr(void)
 	     " ms and rx_burst returned it, idle again after", ms);
 }
 
+/* One UDP GSO send from the peer: a single skb of n x gso bytes. */
+static void
+peer_send_uso(unsigned int n, int gso)
+{
+	static uint8_t buf[16000];
+	struct sockaddr_in d4 = { .sin_family = AF_INET,
+		.sin_port = htons(TEST_PORT) };
+	int s = peer_socket(AF_INET, SOCK_DGRAM, 0);
+
+	CHECK(n * (unsigned int)gso <= sizeof(buf), "uso size");
+	d4.sin_addr.s_addr = inet_addr("198.18.0.1");
+	CHECK(setsockopt(s, IPPROTO_UDP, 103 /* UDP_SEGMENT */, &gso,
+			 sizeof(gso)) == 0, "UDP_SEGMENT: %s", strerror(errno));
+	memset(buf, 0xa5, sizeof(buf));
+	CHECK(sendto(s, buf, n * gso, 0, (void *)&d4, sizeof(d4)) ==
+	      (ssize_t)(n * gso), "uso sendto: %s", strerror(errno));
+	close(s);
+}
+
+/*
+ * Without TCP_LRO the Rx buffers hold one MTU frame, but the packet
+ * socket still gets the peer's GSO skbs whole (rtap.rst): such a frame is
+ * dropped and counted in rx_bad_length_errors, and normal frames after
+ * it still arrive.  With LRO the same send arrives as one chain.
+ */
+static void
+case_nolro(void)
+{
+	struct rte_mbuf *pk[BURST];
+	char args[128];
+	uint64_t bad0, end;
+	uint16_t n, i;
+	unsigned int big = 0;
+	struct rx_tally t;
+
+	/* g_port has LRO: the 8 x 1000-byte GSO skb is one frame. */
+	peer_send_uso(8, 1000);
+	end = rte_get_timer_cycles() + rte_get_timer_hz();
+	while (rte_get_timer_cycles() < end && big == 0) {
+		n = rte_eth_rx_burst(g_port, 0, pk, BURST);
+		for (i = 0; i < n; i++) {
+			if (pk[i]->pkt_len >= 8000 &&
+			    (pk[i]->ol_flags & RTE_MBUF_F_RX_LRO))
+				big++;
+			rte_pktmbuf_free(pk[i]);
+		}
+	}
+	CHECK(big == 1, "LRO port: GSO send not received as one LRO frame");
+	CHECK(rte_eth_dev_stop(g_port) == 0 && rte_eth_dev_close(g_port) == 0,
+	      "close");
+	rte_vdev_uninit("net_rtap_t0");
+	snprintf(args, sizeof(args), "backend=%s,iface=%s", g_backend,
+		 g_dpif);
+	g_port = port_open("net_rtap_t0", args, 1,
+			   RTE_ETH_RX_OFFLOAD_UDP_CKSUM |
+			   RTE_ETH_RX_OFFLOAD_TCP_CKSUM, 0);
+	wait_link(g_port, 1, 5);
+	bad0 = xstat(g_port, "rx_bad_length_errors");
+	peer_send_uso(8, 1000);
+	memset(&t, 0, sizeof(t));
+	peer_send(0, 10, 1000, 1);
+	rx_collect(&t, 1, 1000, 10, 2000, 0);
+	CHECK(xstat(g_port, "rx_bad_length_errors") - bad0 == 1,
+	      "no LRO: rx_bad_length_errors +%" PRIu64 ", want +1 (the GSO frame)",
+	      xstat(g_port, "rx_bad_length_errors") - bad0);
+	CHECK(t.ours[0] == 10, "no LRO: %" PRIu64 " of 10 MTU datagrams after the GSO drop",
+	      t.ours[0]);
+	INFO("GSO skb: one LRO frame with LRO; without, dropped and counted in rx_bad_length_errors, 10 datagrams after it received");
+}
+
 
 /* Probe refuses interfaces it cannot attach to, with the reason. */
 static void
@@ -1830,6 +1900,8 @@ main(int argc, char **argv)
 		case_sockbuf();
 	else if (strcmp(g_case, "intr") == 0)
 		case_intr();
+	else if (strcmp(g_case, "nolro") == 0)
+		case_nolro();
 	else
 		FAIL("unknown case %s", g_case);
 

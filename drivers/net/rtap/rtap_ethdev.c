@@ -277,12 +277,12 @@ rtap_rx_queue_intr_enable(struct rte_eth_dev *dev, uint16_t qid)
 {
 	struct rtap_rxq *q = dev->data->rx_queues[qid];
 	const struct rtap_backend_ops *be = RTAP_PRIV(dev)->be;
+	uint64_t one = 1;
 
 	if (be->flags & RTAP_BE_F_RX_SOCK_INTR)
 		return q != NULL && q->efd >= 0 ? 0 : -EINVAL;
 	if (be->rx_burst != NULL)
 		return rtap_own_notsup(dev, "Rx interrupts");
-	uint64_t one = 1;
 
 	if (q == NULL || q->efd < 0)
 		return -EINVAL;
@@ -301,12 +301,12 @@ rtap_rx_queue_intr_disable(struct rte_eth_dev *dev, uint16_t qid)
 {
 	struct rtap_rxq *q = dev->data->rx_queues[qid];
 	const struct rtap_backend_ops *be = RTAP_PRIV(dev)->be;
+	uint64_t v;
 
 	if (be->flags & RTAP_BE_F_RX_SOCK_INTR)
 		return q != NULL && q->efd >= 0 ? 0 : -EINVAL;
 	if (be->rx_burst != NULL)
 		return rtap_own_notsup(dev, "Rx interrupts");
-	uint64_t v;
 
 	if (q == NULL || q->efd < 0)
 		return -EINVAL;

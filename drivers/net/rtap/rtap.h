@@ -64,6 +64,7 @@ struct rtap_rx_xstats {
 	uint64_t bad_vnet;	/* header rejected by rtap_vnet_rx_decode */
 	uint64_t bad_len;	/* short read / impossible length */
 	uint64_t read_err;	/* CQE with -errno */
+	uint64_t read_again;	/* -EAGAIN: another posted read took the frame */
 	uint64_t submit_err;
 };
 

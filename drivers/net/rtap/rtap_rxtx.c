@@ -341,6 +341,15 @@ rtap_rx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 		s = &q->slots[idx];
 		s->posted = 0;
 		q->in_flight--;
+		/*
+		 * All posted reads wait on the tun queue; a frame wakes them
+		 * all and the losers of the race end with -EAGAIN on the
+		 * non-blocking fd.  Not an error: post the read again.
+		 */
+		if (unlikely(res == -EAGAIN)) {
+			q->xs.read_again++;
+			goto repost;
+		}
 		if (unlikely(res < 0)) {
 			q->xs.read_err++;
 			q->c.errors++;
@@ -352,6 +361,10 @@ rtap_rx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 				q->c.dead = 1;
 				continue;
 			}
+			/* Transient: say which once per queue, count the rest. */
+			if (q->xs.read_err == 1)
+				RTAP_LOG(WARNING, "%s rxq %u: read failed: %s (counted in rx_read_errors, read re-posted)",
+					 p->ifname, q->c.qid, strerror(-res));
 			goto repost;
 		}
 		len = (uint32_t)res;

@@ -36,6 +36,7 @@ static const struct rtap_xstat_def rtap_rx_defs[] = {
 	RX("rx_bad_vnet_hdr_errors", bad_vnet),
 	RX("rx_bad_length_errors", bad_len),
 	RX("rx_read_errors", read_err),
+	RX("rx_read_retries", read_again),
 	RX("rx_submit_errors", submit_err),
 };
 

@@ -341,16 +341,17 @@ rtap_rx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 		s = &q->slots[idx];
 		s->posted = 0;
 		q->in_flight--;
-		/*
-		 * All posted reads wait on the tun queue; a frame wakes them
-		 * all and the losers of the race end with -EAGAIN on the
-		 * non-blocking fd.  Not an error: post the read again.
-		 */
-		if (unlikely(res == -EAGAIN)) {
-			q->xs.read_again++;
-			goto repost;
-		}
 		if (unlikely(res < 0)) {
+			/*
+			 * All posted reads wait on the tun queue; a frame
+			 * wakes them all and the losers of the race end with
+			 * -EAGAIN on the non-blocking fd.  Not an error: post
+			 * the read again.
+			 */
+			if (res == -EAGAIN) {
+				q->xs.read_again++;
+				goto repost;
+			}
 			q->xs.read_err++;
 			q->c.errors++;
 			if (rtap_rx_fatal(res)) {

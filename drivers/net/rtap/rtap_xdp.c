@@ -961,6 +961,7 @@ rtap_xdp_queues_stop(struct rte_eth_dev *dev)
 		if (q != NULL) {
 			q->base.c.started = 0;
 			q->xsk = NULL;
+			q->base.efd = -1;
 			dev->data->rx_queue_state[i] =
 				RTE_ETH_QUEUE_STATE_STOPPED;
 		}
@@ -1026,6 +1027,13 @@ rtap_xdp_queues_start(struct rte_eth_dev *dev)
 		x->nb_xsk = i + 1;
 		if (rq != NULL) {
 			rq->xsk = x->xsk[i];
+			/*
+			 * Rx interrupt fd (RTAP_BE_F_RX_SOCK_INTR): the XSK
+			 * polls EPOLLIN while its Rx ring holds descriptors
+			 * and every flush to it calls sk_data_ready
+			 * (net/xdp/xsk.c xsk_flush), a new edge per batch.
+			 */
+			rq->base.efd = x->xsk[i]->fd;
 			rq->base.maxseg = x->xsk[i]->sg ? RTAP_XSK_MAX_FRAGS : 1;
 			rq->base.c.dead = 0;
 			rq->base.c.started = 1;
@@ -1429,7 +1437,7 @@ rtap_xdp_tx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 
 const struct rtap_backend_ops rtap_xdp_ops = {
 	.name = "xdp",
-	.flags = 0,
+	.flags = RTAP_BE_F_RX_SOCK_INTR,
 	.dev_open = rtap_xdp_dev_open,
 	.dev_close = rtap_xdp_dev_close,
 	.dev_info = rtap_xdp_dev_info,

@@ -51,6 +51,9 @@ struct l2fk_plan {
 	bool rss;		/* RSS on the NIC (nb_queues > 1) */
 	bool sw_gso;		/* NIC lacks TSO: segment and checksum
 				 * kernel GSO frames here (rte_gso) */
+	bool kern_tso6;		/* kernel may hand us TCP/IPv6 GSO frames */
+	bool nic_uso;		/* NIC segments UDP (UDP_SEGMENT) itself:
+				 * kernel may hand us UDP GSO frames */
 	uint16_t nb_queues;
 	/* What the user switched off on the TAP with ethtool -K (sync.c). */
 	bool user_no_tso;
@@ -105,6 +108,12 @@ struct l2fk_pair {
 	/* Link state as last mirrored (sync.c), read by the datapath. */
 	volatile bool nic_link_up;
 	volatile bool kern_admin_up;
+	/* Multicast mirror (sync.c): the TAP's list -> NIC filters. */
+	uint32_t mc_count;		/* addresses on the TAP's list */
+	bool mc_filter;			/* NIC took the list as filters */
+	bool mc_allmulti;		/* NIC allmulticast: list fallback */
+	bool kern_allmulti;		/* TAP's own IFF_ALLMULTI */
+	bool no_allmulti_ctl;		/* NIC: allmulticast -ENOTSUP */
 	/* Echo suppression: what we last set on the kernel side. */
 	uint32_t set_kern_mtu;
 	struct l2fk_qp qp[L2FK_MAX_QUEUES];

@@ -106,6 +106,18 @@ l2fk_ofl_to_nic(struct rte_mbuf *m, const struct l2fk_plan *plan)
 		tx |= RTE_MBUF_F_TX_IPV6;
 	else
 		return -1;
+	if (gso && l4 == RTE_PTYPE_L4_UDP) {
+		/* Kernel USO frame: only offered when the NIC segments UDP
+		 * (ports.c); one in flight across a change is dropped. */
+		if (!plan->nic_uso || m->l4_len != sizeof(struct rte_udp_hdr))
+			return -1;
+		m->ol_flags |= tx | RTE_MBUF_F_TX_UDP_SEG |
+			RTE_MBUF_F_TX_UDP_CKSUM;
+		if ((tx & RTE_MBUF_F_TX_IPV4) &&
+		    (plan->nic_tx_ofl & RTE_ETH_TX_OFFLOAD_IPV4_CKSUM))
+			m->ol_flags |= RTE_MBUF_F_TX_IP_CKSUM;
+		return 0;
+	}
 	if (gso) {
 		if (l4 != RTE_PTYPE_L4_TCP || m->l4_len == 0)
 			return -1;
@@ -159,6 +171,15 @@ l2fk_ofl_to_kern(struct rte_mbuf *m, const struct l2fk_plan *plan)
 	l4 = m->packet_type & RTE_PTYPE_L4_MASK;
 	tx = RTE_ETH_IS_IPV4_HDR(m->packet_type) ? RTE_MBUF_F_TX_IPV4 :
 		RTE_MBUF_F_TX_IPV6;
+	if (lro && l4 == RTE_PTYPE_L4_UDP) {
+		/* UDP GSO from the wire: the kernel takes it as one skb
+		 * (TUN_F_USO) and segments it if the socket wants that. */
+		if (!(plan->kern_tx_ofl & RTE_ETH_TX_OFFLOAD_UDP_TSO))
+			return -1;
+		m->ol_flags |= tx | RTE_MBUF_F_TX_UDP_SEG |
+			RTE_MBUF_F_TX_UDP_CKSUM;
+		return 0;
+	}
 	if (lro) {
 		if (!(plan->kern_tx_ofl & RTE_ETH_TX_OFFLOAD_TCP_TSO) ||
 		    l4 != RTE_PTYPE_L4_TCP)

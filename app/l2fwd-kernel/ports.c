@@ -90,6 +90,26 @@ l2fk_plan_compute(const struct rte_eth_dev_info *nic,
 		plan->nic_tx_ofl |= RTE_ETH_TX_OFFLOAD_TCP_TSO;
 		plan->kern_rx_ofl |= RTE_ETH_RX_OFFLOAD_TCP_LRO;
 		plan->kern_gso = true;
+		/* DPDK's TSO request covers IPv6 (RTE_MBUF_F_TX_IPV6). */
+		plan->kern_tso6 = true;
+	}
+	/*
+	 * UDP GSO (the kernel's USO, UDP_SEGMENT): the kernel only hands us
+	 * such frames when the TAP offers tx-udp-segmentation, which tun
+	 * ties to TSO (TUN_F_USO4/6 need TUN_F_CSUM).  Only a NIC that
+	 * segments UDP itself (RTE_ETH_TX_OFFLOAD_UDP_TSO) may take them.
+	 * rte_gso cannot stand in: its "UDP" GSO makes IPv4 fragments of
+	 * one datagram, while a USO frame is N datagrams (udp_gso_segment()
+	 * in the kernel); a receiver would get one 64 KB datagram instead of
+	 * N.  Without NIC USO the kernel segments before the TAP (sync.c
+	 * turns tx-udp-segmentation off there).
+	 */
+	if (plan->kern_csum && (krx & RTE_ETH_RX_OFFLOAD_TCP_LRO) &&
+	    (ntx & RTE_ETH_TX_OFFLOAD_UDP_TSO) &&
+	    (ntx & RTE_ETH_TX_OFFLOAD_UDP_CKSUM) &&
+	    (ntx & RTE_ETH_TX_OFFLOAD_MULTI_SEGS)) {
+		plan->nic_uso = true;
+		plan->nic_tx_ofl |= RTE_ETH_TX_OFFLOAD_UDP_TSO;
 	}
 	plan->kern_rx_ofl |= krx & RTE_ETH_RX_OFFLOAD_SCATTER;
 
@@ -108,6 +128,9 @@ l2fk_plan_compute(const struct rte_eth_dev_info *nic,
 		plan->nic_lro = true;
 		plan->nic_rx_ofl |= RTE_ETH_RX_OFFLOAD_TCP_LRO;
 		plan->kern_tx_ofl |= RTE_ETH_TX_OFFLOAD_TCP_TSO;
+		/* A NIC "LRO" frame may be UDP GSO (net_rtap on a packet
+		 * socket passes the peer's UDP_SEGMENT skbs through). */
+		plan->kern_tx_ofl |= ktx & RTE_ETH_TX_OFFLOAD_UDP_TSO;
 	}
 	if (nb_queues > 1 && (nrx & RTE_ETH_RX_OFFLOAD_RSS_HASH)) {
 		plan->rss = true;
@@ -441,6 +464,10 @@ l2fk_pair_summary(const struct l2fk_pair *p)
 	       "yes (NIC TSO)" : "no (NIC lacks TSO: kernel segments)",
 	       pl->sw_gso ? "yes (software csum here)" : pl->kern_csum ?
 	       "yes (NIC csum)" : "no (kernel checksums)");
+	printf("  GSO types:       TCP/IPv6 %s, UDP (USO) %s\n",
+	       pl->kern_tso6 ? "NIC TSO" : pl->kern_gso ?
+	       "kernel segments (rte_gso: TCP/IPv4 only)" : "kernel segments",
+	       pl->nic_uso ? "NIC USO" : "kernel segments");
 	l2fk_ofl_str(pl->kern_tx_ofl, true, b, sizeof(b));
 	printf("  to kernel:       %s%s\n", b,
 	       pl->nic_lro ? " (NIC LRO frames passed as GSO)" : "");

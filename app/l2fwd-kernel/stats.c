@@ -275,6 +275,13 @@ tel_pairs(const char *cmd __rte_unused, const char *params,
 	rte_tel_data_add_dict_int(d, "nic_tso", p->plan.nic_tso);
 	rte_tel_data_add_dict_int(d, "nic_lro", p->plan.nic_lro);
 	rte_tel_data_add_dict_int(d, "sw_gso", p->plan.sw_gso);
+	rte_tel_data_add_dict_int(d, "kernel_tso6", p->plan.kern_tso6);
+	rte_tel_data_add_dict_int(d, "nic_uso", p->plan.nic_uso);
+	rte_tel_data_add_dict_int(d, "mc_count", p->mc_count);
+	rte_tel_data_add_dict_int(d, "mc_filter", p->mc_filter);
+	rte_tel_data_add_dict_int(d, "mc_allmulti_fallback", p->mc_allmulti);
+	rte_tel_data_add_dict_int(d, "nic_allmulti",
+				  rte_eth_allmulticast_get(p->nic_port));
 	l2fk_ofl_str(p->plan.nic_tx_ofl, true, b, sizeof(b));
 	rte_tel_data_add_dict_string(d, "nic_tx_offloads", b);
 	l2fk_ofl_str(p->plan.nic_rx_ofl, false, b, sizeof(b));

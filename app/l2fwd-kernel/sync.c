@@ -42,7 +42,7 @@
 #define L2FK_MC_POLL_SEC	1
 
 static struct rtap_nlmon *nlm;
-static int feat_tso = -1, feat_tso6 = -1, feat_csum = -1;
+static int feat_tso = -1, feat_tso6 = -1, feat_uso = -1, feat_csum = -1;
 
 static struct {
 	bool nic_carrier;	/* carrier of the NIC's kernel netdev */
@@ -50,7 +50,6 @@ static struct {
 	bool lsc_pending;
 	uint8_t mc[L2FK_MAX_MC][6];
 	int nb_mc;
-	bool mc_allmulti_fallback;
 	uint64_t mc_next;
 } st[L2FK_MAX_PAIRS];
 
@@ -212,6 +211,49 @@ kern_flag(struct l2fk_pair *p, const char *what, bool on,
 		 ret < 0 ? rte_strerror(-ret) : "");
 }
 
+/*
+ * The NIC's allmulticast state wanted by the kernel side: the TAP's own
+ * IFF_ALLMULTI, or the fallback for a multicast list the NIC cannot
+ * filter.  Leaving the last group (or the TAP's allmulti) turns it off
+ * again, so the NIC does not keep taking every group's traffic.
+ */
+static void
+mc_allmulti_apply(struct l2fk_pair *p, bool want_fallback)
+{
+	bool want = p->kern_allmulti || want_fallback;
+	int ret;
+
+	if (want_fallback == p->mc_allmulti &&
+	    (rte_eth_allmulticast_get(p->nic_port) == 1) == want)
+		return;
+	p->mc_allmulti = want_fallback;
+	if (p->no_allmulti_ctl)
+		return;
+	ret = want ? rte_eth_allmulticast_enable(p->nic_port) :
+		rte_eth_allmulticast_disable(p->nic_port);
+	p->ctl_events++;
+	if (ret == -ENOTSUP) {
+		/* No filter and no switch (net_af_packet: the socket sees
+		 * every frame on its netdev anyway): nothing to mirror. */
+		p->no_allmulti_ctl = true;
+		L2FK_LOG(INFO, "%s: no multicast filter or allmulticast "
+			 "control: it is taken to pass all multicast",
+			 p->nic_name);
+		return;
+	}
+	if (ret < 0) {
+		p->ctl_errors++;
+		L2FK_LOG(WARNING, "%s: allmulticast %s: %s%s", p->nic_name,
+			 want ? "on" : "off", rte_strerror(-ret),
+			 want ? " (multicast frames may not arrive)" : "");
+		return;
+	}
+	L2FK_LOG(INFO, "%s: allmulticast %s (%s)", p->nic_name,
+		 want ? "on" : "off", p->kern_allmulti ?
+		 "TAP allmulti" : want_fallback ? "multicast list the NIC "
+		 "cannot filter" : "no multicast group left");
+}
+
 static void
 mc_sync(struct l2fk_pair *p)
 {
@@ -229,23 +271,72 @@ mc_sync(struct l2fk_pair *p)
 		return;
 	st[p->idx].nb_mc = n;
 	memcpy(st[p->idx].mc, mc, RTE_MIN(n, L2FK_MAX_MC) * 6);
+	p->mc_count = (uint32_t)n;
 	p->ctl_events++;
 	ret = -ENOSPC;
 	if (n <= L2FK_MAX_MC) {
 		for (i = 0; i < n; i++)
 			memcpy(list[i].addr_bytes, mc[i], 6);
-		ret = rte_eth_dev_set_mc_addr_list(p->nic_port, list, n);
+		ret = rte_eth_dev_set_mc_addr_list(p->nic_port,
+						   n ? list : NULL, n);
 	}
-	if (ret == 0) {
+	p->mc_filter = ret == 0;
+	if (ret == 0)
 		L2FK_LOG(INFO, "%s multicast list (%d) -> %s filters",
 			 p->kern_ifname, n, p->nic_name);
-		return;
-	}
-	if (!st[p->idx].mc_allmulti_fallback) {
-		st[p->idx].mc_allmulti_fallback = true;
-		L2FK_LOG(INFO, "%s: no multicast filter (%s): allmulticast "
-			 "on instead", p->nic_name, rte_strerror(-ret));
-		rte_eth_allmulticast_enable(p->nic_port);
+	else
+		L2FK_LOG(INFO, "%s multicast list (%d): %s has no filter for "
+			 "it (%s)", p->kern_ifname, n, p->nic_name,
+			 rte_strerror(-ret));
+	mc_allmulti_apply(p, ret != 0 && n > 0);
+}
+
+/*
+ * GSO types the path cannot carry stay off on the TAP, so the kernel
+ * segments them before the TAP (validate_xmit_skb) instead of handing us
+ * frames we would have to drop:
+ *   tx-tcp6-segmentation  with software GSO: rte_gso segments TCP over
+ *                         IPv4 only (gso_tcp4 in DPDK 22.11);
+ *   tx-udp-segmentation   unless the NIC has UDP TSO (ports.c: rte_gso's
+ *                         UDP GSO makes IP fragments, not datagrams).
+ * tun offers both whenever it offers TSO (TUNSETOFFLOAD), and a user may
+ * switch them back on with ethtool -K: f (the TAP's current features, or
+ * NULL at start) tells whether they are on; turned off again, logged.
+ */
+static void
+kern_gso_types(struct l2fk_pair *p, const struct rtap_nlmon_features *f)
+{
+	static const struct {
+		const char *name;
+		const char *why;
+	} ft[2] = {
+		{ "tx-tcp6-segmentation", "software GSO here is TCP/IPv4 "
+		  "only" },
+		{ "tx-udp-segmentation", "the NIC has no UDP TSO" },
+	};
+	bool off[2] = { p->plan.sw_gso, !p->plan.nic_uso };
+	int bit[2] = { feat_tso6, feat_uso };
+	unsigned int i;
+
+	if (!p->plan.kern_gso)
+		return;		/* TAP offers no GSO at all */
+	for (i = 0; i < RTE_DIM(ft); i++) {
+		if (!off[i])
+			continue;
+		if (f != NULL && (bit[i] < 0 ||
+				  !rtap_nlmon_feat_test(f->active, bit[i])))
+			continue;
+		if (rtap_nlmon_set_feature(p->kern_ifindex, ft[i].name,
+					   false) < 0) {
+			p->ctl_errors++;
+			L2FK_LOG(WARNING, "%s: cannot turn off %s (%s): such "
+				 "GSO frames will be dropped (bad_offload)",
+				 p->kern_ifname, ft[i].name, ft[i].why);
+			continue;
+		}
+		p->ctl_events++;
+		L2FK_LOG(INFO, "%s: %s off (%s): the kernel segments those",
+			 p->kern_ifname, ft[i].name, ft[i].why);
 	}
 }
 
@@ -262,6 +353,7 @@ kern_features(struct l2fk_pair *p, const struct rtap_nlmon_features *f)
 			  rtap_nlmon_feat_test(f->active, feat_tso6));
 	if (feat_csum >= 0 && rtap_nlmon_feat_test(f->hw, feat_csum))
 		no_csum = !rtap_nlmon_feat_test(f->active, feat_csum);
+	kern_gso_types(p, f);
 	if (no_tso == p->plan.user_no_tso && no_csum == p->plan.user_no_csum)
 		return;
 	l2fk_plan_compute(&p->nic_info, &p->kern_info, p->plan.nb_queues,
@@ -320,10 +412,10 @@ on_link(const struct rtap_nlmon_link *ev, void *arg __rte_unused)
 		kern_flag(p, "promisc", ev->flags & IFF_PROMISC,
 			  rte_eth_promiscuous_enable,
 			  rte_eth_promiscuous_disable);
-	if (ev->changed & RTAP_NLMON_LINK_CHG_ALLMULTI)
-		kern_flag(p, "allmulti", ev->flags & IFF_ALLMULTI,
-			  rte_eth_allmulticast_enable,
-			  rte_eth_allmulticast_disable);
+	if (ev->changed & RTAP_NLMON_LINK_CHG_ALLMULTI) {
+		p->kern_allmulti = ev->flags & IFF_ALLMULTI;
+		mc_allmulti_apply(p, p->mc_allmulti);
+	}
 }
 
 static void
@@ -379,6 +471,7 @@ l2fk_sync_start(void)
 	}
 	feat_tso = rtap_nlmon_feature_bit(nlm, "tx-tcp-segmentation");
 	feat_tso6 = rtap_nlmon_feature_bit(nlm, "tx-tcp6-segmentation");
+	feat_uso = rtap_nlmon_feature_bit(nlm, "tx-udp-segmentation");
 	feat_csum = rtap_nlmon_feature_bit(nlm, "tx-checksum-ip-generic");
 	for (i = 0; i < l2fk.nb_pairs; i++) {
 		struct l2fk_pair *p = &l2fk.pairs[i];
@@ -399,15 +492,7 @@ l2fk_sync_start(void)
 				rtap_nlmon_set_mtu(p->kern_ifindex, p->mtu);
 			p->kern_admin_up = kl.flags & IFF_UP;
 		}
-		/* rte_gso segments TCP over IPv4 only: with software GSO the
-		 * kernel keeps segmenting TCP over IPv6 itself. */
-		if (p->plan.sw_gso &&
-		    rtap_nlmon_set_feature(p->kern_ifindex,
-					   "tx-tcp6-segmentation", false) < 0)
-			L2FK_LOG(WARNING, "%s: cannot turn off "
-				 "tx-tcp6-segmentation: IPv6 GSO frames will be "
-				 "dropped (counted in bad_offload)",
-				 p->kern_ifname);
+		kern_gso_types(p, NULL);
 		/* A NIC follows its kernel owner: down until the TAP is up. */
 		if (!p->kern_admin_up)
 			kern_admin(p, false);

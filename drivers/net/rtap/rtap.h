@@ -13,6 +13,7 @@
 
 #include <liburing.h>
 #include <rte_ethdev.h>
+#include <ethdev_driver.h>
 #include <rte_mbuf.h>
 
 #include "rtap_compat.h"
@@ -40,6 +41,8 @@ struct rtap_queue_common {
 	uint16_t port_id;
 	uint8_t started;	/* queue_start/stop state */
 	uint8_t dead;		/* fd failed for good (interface gone) */
+	int32_t owner;		/* pid whose io_uring ring serves the queue,
+				 * 0: none (see struct rtap_proc) */
 	uint64_t pkts;
 	uint64_t bytes;
 	uint64_t errors;
@@ -102,15 +105,12 @@ struct rtap_rxq {
 	uint16_t nb_desc;
 	uint16_t nb_slots;
 	uint16_t maxseg;	/* mbufs per posted read */
-	uint16_t in_flight;
-	uint8_t need_post;	/* reads not posted yet (first burst) */
+	uint16_t in_flight;	/* reads posted by the owner's ring */
 	uint32_t seg_room;	/* data bytes per mbuf */
 	uint64_t offloads;
-	int fd;
+	int fd;			/* primary's fd (informational) */
 	int socket;		/* NUMA socket for the slot arrays */
-	int efd;		/* Rx interrupt eventfd or -1 */
-	int ring_ok;
-	struct io_uring ring;
+	int efd;		/* primary's Rx interrupt eventfd or -1 */
 	struct rtap_rx_slot *slots;
 	struct rte_mbuf **mbufs;	/* nb_slots * maxseg */
 	struct iovec *iovs;		/* nb_slots * RTAP_RX_IOVS(maxseg) */
@@ -129,10 +129,8 @@ struct rtap_txq {
 	uint16_t nb_desc;
 	uint16_t nb_free;
 	uint16_t *free_idx;	/* stack of free slot indexes */
-	int fd;
-	int ring_ok;
+	int fd;			/* primary's fd (informational) */
 	uint64_t offloads;
-	struct io_uring ring;
 	struct rtap_tx_slot *slots;
 	struct iovec *iovs;	/* nb_desc * (1 + RTAP_MAX_TX_SEGS) */
 	struct rtap_tx_xstats xs;
@@ -151,6 +149,7 @@ struct rtap_priv {
 	int keep_fd;		/* TAP: detached queue keeping the device */
 	int qfd[RTAP_MAX_QUEUES];
 	uint16_t nb_fds;
+	uint32_t fd_gen;	/* bumped whenever qfd[] is reopened/closed */
 	uint32_t vnet_peer;	/* RTAP_VNET_PEER_* */
 	int uso_supported;
 	int napi;
@@ -173,12 +172,54 @@ struct rtap_priv {
 
 #define RTAP_PRIV(dev) ((struct rtap_priv *)(dev)->data->dev_private)
 
+/*
+ * Per-process state (dev->process_private, never in shared memory).
+ * Everything above lives in DPDK shared memory and is seen by primary
+ * and secondary processes at the same address; fds and io_uring rings
+ * are process-local.  A queue's ring is created lazily by the first
+ * burst in the process (and thread) that polls it, and the queue is
+ * marked owned by that process (c.owner) until the ring is torn down,
+ * so two processes never post reads into the same slots.
+ */
+struct rtap_qproc {
+	struct io_uring ring;
+	uint8_t ring_ok;
+	uint8_t refused;	/* owner conflict already logged */
+};
+
+struct rtap_proc {
+	const struct rtap_backend_ops *be;	/* this process's address */
+	int32_t pid;
+	int primary;
+	int closed;		/* secondary: the primary closed the port */
+	uint32_t gen;		/* p->fd_gen that qfd[] belongs to */
+	uint16_t nb_fds;
+	int qfd[RTAP_MAX_QUEUES];	/* valid in this process, or -1 */
+	struct rtap_qproc rxq[RTAP_MAX_QUEUES];
+	struct rtap_qproc txq[RTAP_MAX_QUEUES];
+};
+
+#define RTAP_PROC(dev) ((struct rtap_proc *)(dev)->process_private)
+
+/* This process's state of the port a queue belongs to. */
+static inline struct rtap_proc *
+rtap_proc_of(const struct rtap_queue_common *c)
+{
+	return rte_eth_devices[c->port_id].process_private;
+}
+
+/* rtap_ethdev.c: the port's ops are net_rtap's (either process's set). */
+int rtap_dev_is_ours(const struct rte_eth_dev *dev);
+
 /* rtap_rxtx.c: io_uring datapath for fd based backends */
-int rtap_rxq_start(struct rtap_rxq *q, int fd, int want_intr);
+int rtap_rxq_start(struct rtap_rxq *q, int want_intr);
 void rtap_rxq_stop(struct rtap_rxq *q);
-int rtap_rx_post_all(struct rtap_rxq *q);
-int rtap_txq_start(struct rtap_txq *q, int fd);
+int rtap_rxq_attach(struct rtap_rxq *q, struct rtap_qproc *r);
+void rtap_rxq_detach(struct rtap_rxq *q, struct rtap_qproc *r);
+void rtap_txq_start(struct rtap_txq *q);
 void rtap_txq_stop(struct rtap_txq *q);
+int rtap_txq_attach(struct rtap_txq *q, struct rtap_qproc *r);
+void rtap_txq_detach(struct rtap_txq *q, struct rtap_qproc *r);
 uint16_t rtap_rx_burst(void *queue, struct rte_mbuf **pkts, uint16_t n);
 uint16_t rtap_tx_burst(void *queue, struct rte_mbuf **pkts, uint16_t n);
 uint16_t rtap_burst_none(void *queue, struct rte_mbuf **pkts, uint16_t n);

@@ -43,6 +43,8 @@ struct rtap_priv;
 					   * base.efd is the pollable
 					   * socket itself (see
 					   * rtap_rx_queue_intr_enable) */
+#define RTAP_BE_F_SECONDARY	(1u << 5) /* queues usable from a secondary
+					   * process (fds passed, rtap_mp.c) */
 
 struct rtap_backend_ops {
 	const char *name;	/* value of the backend= devarg */

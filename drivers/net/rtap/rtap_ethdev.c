@@ -22,6 +22,7 @@
 #include <rte_kvargs.h>
 
 #include "rtap.h"
+#include "rtap_mp.h"
 #include "rtap_netlink.h"
 #include "rtap_xstats.h"
 #include "rte_pmd_rtap.h"
@@ -44,6 +45,7 @@ RTE_LOG_REGISTER_DEFAULT(rtap_logtype, NOTICE);
 #define RTAP_RX_MAX_POSTED 64
 
 static const struct eth_dev_ops rtap_ops;
+static const struct eth_dev_ops rtap_sec_ops;
 static int rtap_rxq_layout(struct rte_eth_dev *dev, struct rtap_rxq *q);
 static uint32_t rtap_rx_capacity(struct rte_eth_dev *dev);
 static unsigned int rtap_fixed_mac_idx;
@@ -59,8 +61,14 @@ rtap_port_priv(uint16_t port_id)
 		return NULL;
 	dev = &rte_eth_devices[port_id];
 	if (dev->dev_ops != &rtap_ops)
-		return NULL;
+		return NULL;	/* control path: primary only */
 	return RTAP_PRIV(dev);
+}
+
+int
+rtap_dev_is_ours(const struct rte_eth_dev *dev)
+{
+	return dev->dev_ops == &rtap_ops || dev->dev_ops == &rtap_sec_ops;
 }
 
 /* The port created its interface (TAP) rather than attaching to one. */
@@ -277,6 +285,7 @@ rtap_rx_queue_intr_enable(struct rte_eth_dev *dev, uint16_t qid)
 {
 	struct rtap_rxq *q = dev->data->rx_queues[qid];
 	const struct rtap_backend_ops *be = RTAP_PRIV(dev)->be;
+	struct rtap_qproc *r;
 	uint64_t one = 1;
 
 	if (be->flags & RTAP_BE_F_RX_SOCK_INTR)
@@ -286,11 +295,12 @@ rtap_rx_queue_intr_enable(struct rte_eth_dev *dev, uint16_t qid)
 
 	if (q == NULL || q->efd < 0)
 		return -EINVAL;
-	/* Called on the polling thread: post the reads if no burst did. */
-	if (q->need_post && rtap_rx_post_all(q) < 0)
+	r = &RTAP_PROC(dev)->rxq[qid];
+	/* Called on the polling thread: make the ring if no burst did. */
+	if (!r->ring_ok && rtap_rxq_attach(q, r) < 0)
 		return -EIO;
 	/* Frames that completed before the app armed epoll. */
-	if (io_uring_cq_ready(&q->ring) > 0 &&
+	if (io_uring_cq_ready(&r->ring) > 0 &&
 	    write(q->efd, &one, sizeof(one)) < 0)
 		return -errno;
 	return 0;
@@ -405,8 +415,9 @@ rtap_dev_infos_get(struct rte_eth_dev *dev, struct rte_eth_dev_info *info)
 	info->default_rxportconf.burst_size = 32;
 	info->default_txportconf.burst_size = 32;
 	info->dev_capa = 0;
-	if (p->be->dev_info != NULL)
-		p->be->dev_info(p, info);
+	/* p->be is the primary's address; each process has its own. */
+	if (RTAP_PROC(dev)->be->dev_info != NULL)
+		RTAP_PROC(dev)->be->dev_info(p, info);
 	return 0;
 }
 
@@ -469,6 +480,25 @@ rtap_queues_stop(struct rte_eth_dev *dev)
 	struct rtap_priv *p = RTAP_PRIV(dev);
 	uint16_t i;
 
+	for (i = 0; i < dev->data->nb_rx_queues; i++) {
+		struct rtap_queue_common *c = dev->data->rx_queues[i];
+
+		if (c != NULL)
+			rtap_store_relaxed(&c->started, 0);
+	}
+	for (i = 0; i < dev->data->nb_tx_queues; i++) {
+		struct rtap_queue_common *c = dev->data->tx_queues[i];
+
+		if (c != NULL)
+			rtap_store_relaxed(&c->started, 0);
+	}
+	/*
+	 * Every process lets go of its rings (cancelling the reads posted
+	 * into the shared slots) and fds before the mbufs go back to the
+	 * pool and the fds are closed.
+	 */
+	rtap_mp_release(dev, RTAP_MP_PORT, 0);
+	rtap_proc_release(dev, RTAP_MP_PORT, 0);
 	if (p->be->rx_burst != NULL) {
 		if (p->be->queues_stop != NULL)
 			p->be->queues_stop(dev);
@@ -479,7 +509,6 @@ rtap_queues_stop(struct rte_eth_dev *dev)
 
 		if (q == NULL)
 			continue;
-		q->c.started = 0;
 		rtap_rxq_stop(q);
 		dev->data->rx_queue_state[i] = RTE_ETH_QUEUE_STATE_STOPPED;
 	}
@@ -488,7 +517,6 @@ rtap_queues_stop(struct rte_eth_dev *dev)
 
 		if (q == NULL)
 			continue;
-		q->c.started = 0;
 		rtap_txq_stop(q);
 		dev->data->tx_queue_state[i] = RTE_ETH_QUEUE_STATE_STOPPED;
 	}
@@ -502,9 +530,13 @@ rtap_queues_start(struct rte_eth_dev *dev)
 	uint16_t i, nb_fds;
 	int ret = 0, saved_ns;
 
-	if (p->be->rx_burst != NULL)
-		return p->be->queues_start != NULL ?
-			p->be->queues_start(dev) : 0;
+	if (p->be->rx_burst != NULL) {
+		ret = p->be->queues_start != NULL ?
+		      p->be->queues_start(dev) : 0;
+		if (ret == 0)
+			rtap_proc_publish_fds(dev);
+		return ret;
+	}
 	nb_fds = RTE_MAX(dev->data->nb_rx_queues, 1);
 	ret = rtap_netns_enter(p, &saved_ns);
 	if (ret < 0)
@@ -518,6 +550,7 @@ rtap_queues_start(struct rte_eth_dev *dev)
 	rtap_netns_leave(saved_ns);
 	if (ret < 0)
 		goto fail;
+	rtap_proc_publish_fds(dev);
 	if (p->be->set_offload != NULL) {
 		ret = p->be->set_offload(p, dev->data->dev_conf.rxmode.offloads);
 		if (ret < 0)
@@ -532,9 +565,10 @@ rtap_queues_start(struct rte_eth_dev *dev)
 			ret = -EINVAL;
 			goto fail;
 		}
+		q->fd = p->qfd[i];
 		ret = rtap_rxq_layout(dev, q);
 		if (ret == 0)
-			ret = rtap_rxq_start(q, p->qfd[i],
+			ret = rtap_rxq_start(q,
 					     dev->data->dev_conf.intr_conf.rxq);
 		if (ret < 0)
 			goto fail;
@@ -550,9 +584,8 @@ rtap_queues_start(struct rte_eth_dev *dev)
 			ret = -EINVAL;
 			goto fail;
 		}
-		ret = rtap_txq_start(q, p->qfd[i % nb_fds]);
-		if (ret < 0)
-			goto fail;
+		q->fd = p->qfd[i % nb_fds];
+		rtap_txq_start(q);
 		q->c.started = 1;
 		dev->data->tx_queue_state[i] = RTE_ETH_QUEUE_STATE_STARTED;
 	}
@@ -725,15 +758,13 @@ rtap_allmulti_disable(struct rte_eth_dev *dev)
 static uint32_t
 rtap_rx_capacity(struct rte_eth_dev *dev)
 {
-	int own = RTAP_PRIV(dev)->be->rx_burst != NULL;
 	uint32_t cap = UINT32_MAX;
 	uint16_t i;
 
 	for (i = 0; i < dev->data->nb_rx_queues; i++) {
 		struct rtap_rxq *q = dev->data->rx_queues[i];
 
-		if (q == NULL || q->maxseg == 0 ||
-		    !(own ? q->c.started : q->ring_ok))
+		if (q == NULL || q->maxseg == 0 || !q->c.started)
 			continue;
 		cap = RTE_MIN(cap, (uint32_t)q->maxseg * q->seg_room);
 	}
@@ -837,7 +868,9 @@ rtap_stats_get(RTAP_STATS_GET_ARGS)
 		}
 	}
 	st->rx_nombuf = dev->data->rx_mbuf_alloc_failed;
-	if (!p->gone && p->be->get_missed != NULL &&
+	/* imissed asks the kernel over the primary's sockets. */
+	if (!p->gone && RTAP_PROC(dev)->primary &&
+	    p->be->get_missed != NULL &&
 	    p->be->get_missed(p, &missed) == 0)
 		st->imissed = missed - p->imissed_base;
 	return 0;
@@ -881,8 +914,7 @@ rtap_rx_queue_release(struct rte_eth_dev *dev, uint16_t qid)
 	}
 	if (q == NULL)
 		return;
-	if (q->ring_ok)
-		rtap_rxq_stop(q);
+	/* Stopped: no ring, no posted read, the slots are empty. */
 	rte_free(q->slots);
 	rte_free(q->mbufs);
 	rte_free(q->iovs);
@@ -902,8 +934,6 @@ rtap_tx_queue_release(struct rte_eth_dev *dev, uint16_t qid)
 	}
 	if (q == NULL)
 		return;
-	if (q->ring_ok)
-		rtap_txq_stop(q);
 	rte_free(q->slots);
 	rte_free(q->free_idx);
 	rte_free(q->iovs);
@@ -1116,8 +1146,8 @@ rtap_rx_queue_start(struct rte_eth_dev *dev, uint16_t qid)
 	ret = rtap_rxq_layout(dev, q);
 	if (ret < 0)
 		return ret;
-	ret = rtap_rxq_start(q, p->qfd[qid],
-			     dev->data->dev_conf.intr_conf.rxq);
+	q->fd = p->qfd[qid];
+	ret = rtap_rxq_start(q, dev->data->dev_conf.intr_conf.rxq);
 	if (ret < 0)
 		return ret;
 	if (dev->data->dev_conf.intr_conf.rxq)
@@ -1137,7 +1167,9 @@ rtap_rx_queue_stop(struct rte_eth_dev *dev, uint16_t qid)
 
 	if (q == NULL)
 		return -EINVAL;
-	q->c.started = 0;
+	rtap_store_relaxed(&q->c.started, 0);
+	rtap_mp_release(dev, RTAP_MP_RXQ, qid);
+	rtap_proc_release(dev, RTAP_MP_RXQ, qid);
 	rtap_rxq_stop(q);
 	dev->data->rx_queue_state[qid] = RTE_ETH_QUEUE_STATE_STOPPED;
 	return 0;
@@ -1148,7 +1180,6 @@ rtap_tx_queue_start(struct rte_eth_dev *dev, uint16_t qid)
 {
 	struct rtap_priv *p = RTAP_PRIV(dev);
 	struct rtap_txq *q = dev->data->tx_queues[qid];
-	int ret;
 
 	if (p->be->rx_burst != NULL)
 		return rtap_own_queue_state(dev, qid, 0, 1);
@@ -1157,9 +1188,8 @@ rtap_tx_queue_start(struct rte_eth_dev *dev, uint16_t qid)
 		return -EINVAL;
 	if (q->c.started)
 		return 0;
-	ret = rtap_txq_start(q, p->qfd[qid % p->nb_fds]);
-	if (ret < 0)
-		return ret;
+	q->fd = p->qfd[qid % p->nb_fds];
+	rtap_txq_start(q);
 	q->c.started = 1;
 	dev->data->tx_queue_state[qid] = RTE_ETH_QUEUE_STATE_STARTED;
 	return 0;
@@ -1175,7 +1205,9 @@ rtap_tx_queue_stop(struct rte_eth_dev *dev, uint16_t qid)
 
 	if (q == NULL)
 		return -EINVAL;
-	q->c.started = 0;
+	rtap_store_relaxed(&q->c.started, 0);
+	rtap_mp_release(dev, RTAP_MP_TXQ, qid);
+	rtap_proc_release(dev, RTAP_MP_TXQ, qid);
 	rtap_txq_stop(q);
 	dev->data->tx_queue_state[qid] = RTE_ETH_QUEUE_STATE_STOPPED;
 	return 0;
@@ -1210,10 +1242,10 @@ rtap_dev_close(struct rte_eth_dev *dev)
 	struct rtap_priv *p = RTAP_PRIV(dev);
 	uint16_t i;
 
-	if (rte_eal_process_type() != RTE_PROC_PRIMARY)
-		return 0;
 	if (dev->data->dev_started)
 		rtap_dev_stop(dev);
+	/* The secondaries' queue arrays are freed after this: tell them. */
+	rtap_mp_release(dev, RTAP_MP_CLOSE, 0);
 	for (i = 0; i < dev->data->nb_rx_queues; i++)
 		rtap_rx_queue_release(dev, i);
 	for (i = 0; i < dev->data->nb_tx_queues; i++)
@@ -1233,6 +1265,9 @@ rtap_dev_close(struct rte_eth_dev *dev)
 	rte_intr_instance_free(p->rx_intr);
 	p->rx_intr = NULL;
 	dev->intr_handle = NULL;
+	rtap_proc_free(RTAP_PROC(dev));
+	dev->process_private = NULL;
+	rtap_mp_uninit();
 	/* mac_addrs is freed by rte_eth_dev_release_port(). */
 	return 0;
 }
@@ -1271,6 +1306,128 @@ static const struct eth_dev_ops rtap_ops = {
 	.txq_info_get = rtap_txq_info_get,
 };
 
+/* ------------------------------------------------------------ secondary */
+
+/* The primary's LSC handler keeps dev->data->dev_link current. */
+static int
+rtap_sec_link_update(struct rte_eth_dev *dev __rte_unused,
+		     int wait __rte_unused)
+{
+	return 0;
+}
+
+/*
+ * A secondary's close drops only what this process holds (its rings,
+ * cancelling their reads, and its fds); the interface, the queues and
+ * the slot mbufs stay the primary's.  After the primary closed the port
+ * (pp->closed) dev->data is no longer ours to read.
+ */
+static int
+rtap_sec_dev_close(struct rte_eth_dev *dev)
+{
+	struct rtap_proc *pp = RTAP_PROC(dev);
+
+	if (pp == NULL)
+		return 0;
+	if (!pp->closed)
+		rtap_proc_release(dev, RTAP_MP_PORT, 0);
+	rtap_proc_free(pp);
+	dev->process_private = NULL;
+	rtap_mp_uninit();
+	return 0;
+}
+
+/* What a secondary may do: datapath, information and counters. */
+static const struct eth_dev_ops rtap_sec_ops = {
+	.dev_infos_get = rtap_dev_infos_get,
+	.dev_close = rtap_sec_dev_close,
+	.link_update = rtap_sec_link_update,
+	.stats_get = rtap_stats_get,
+	.xstats_get = rtap_xstats_get,
+	.xstats_get_names = rtap_xstats_get_names,
+	.rxq_info_get = rtap_rxq_info_get,
+	.txq_info_get = rtap_txq_info_get,
+};
+
+static int
+rtap_probe_secondary(struct rte_vdev_device *vdev)
+{
+	const char *name = rte_vdev_device_name(vdev);
+	const struct rtap_backend_ops *be;
+	struct rte_eth_dev *dev;
+	struct rtap_proc *pp;
+	struct rtap_priv *p;
+	uint16_t i;
+	int ret;
+
+	dev = rte_eth_dev_attach_secondary(name);
+	if (dev == NULL) {
+		RTAP_LOG(ERR, "%s: the primary process has no such port (a secondary attaches to a port the primary created)",
+			 name);
+		return -ENODEV;
+	}
+	p = RTAP_PRIV(dev);
+	be = rtap_backend_find(p->args.backend);
+	if (be == NULL || !(be->flags & RTAP_BE_F_SECONDARY)) {
+		RTAP_LOG(ERR, "%s: backend=%s cannot be used from a secondary process (AF_XDP sockets and their UMEM are not shared between processes; use tap or packet)",
+			 name, p->args.backend);
+		ret = -ENOTSUP;
+		goto fail;
+	}
+	/*
+	 * ethdev copies the queue arrays' address into this process's
+	 * fast-path table at attach: the primary must have configured the
+	 * port and set every queue up by now.
+	 */
+	ret = dev->data->rx_queues == NULL || dev->data->tx_queues == NULL ||
+	      dev->data->nb_rx_queues == 0 || dev->data->nb_tx_queues == 0;
+	for (i = 0; !ret && i < dev->data->nb_rx_queues; i++)
+		ret = dev->data->rx_queues[i] == NULL;
+	for (i = 0; !ret && i < dev->data->nb_tx_queues; i++)
+		ret = dev->data->tx_queues[i] == NULL;
+	if (ret) {
+		RTAP_LOG(ERR, "%s: the primary has not configured and set up the port's queues yet; start secondaries after the primary's rte_eth_dev_configure() and queue setup",
+			 name);
+		ret = -EAGAIN;
+		goto fail;
+	}
+	pp = rtap_proc_alloc(name, 0);
+	if (pp == NULL) {
+		ret = -ENOMEM;
+		goto fail;
+	}
+	pp->be = be;
+	ret = rtap_mp_init();
+	if (ret < 0) {
+		rtap_proc_free(pp);
+		goto fail;
+	}
+	dev->process_private = pp;
+	dev->device = &vdev->device;
+	dev->dev_ops = &rtap_sec_ops;
+	dev->rx_pkt_burst = be->rx_burst != NULL ? be->rx_burst :
+			    rtap_rx_burst;
+	dev->tx_pkt_burst = be->tx_burst != NULL ? be->tx_burst :
+			    rtap_tx_burst;
+	/* Fds now if the port runs; else the first burst asks again. */
+	if (dev->data->dev_started) {
+		ret = rtap_mp_sync_fds(dev);
+		if (ret < 0) {
+			dev->process_private = NULL;
+			rtap_proc_free(pp);
+			rtap_mp_uninit();
+			goto fail;
+		}
+	}
+	rte_eth_dev_probing_finish(dev);
+	RTAP_LOG(INFO, "%s: secondary attached to port %u on %s (backend %s, %u fds)",
+		 name, dev->data->port_id, p->ifname, be->name, pp->nb_fds);
+	return 0;
+fail:
+	rte_eth_dev_release_port(dev);
+	return ret;
+}
+
 /* ------------------------------------------------------------ probe */
 
 static int
@@ -1287,12 +1444,8 @@ rtap_probe(struct rte_vdev_device *vdev)
 	uint16_t i;
 	int ret;
 
-	if (rte_eal_process_type() != RTE_PROC_PRIMARY) {
-		/* TODO(multi-process): pass queue fds with SCM_RIGHTS. */
-		RTAP_LOG(ERR, "%s: secondary processes are not supported yet",
-			 name);
-		return -ENOTSUP;
-	}
+	if (rte_eal_process_type() != RTE_PROC_PRIMARY)
+		return rtap_probe_secondary(vdev);
 	ret = rtap_args_parse(params, &args, err, sizeof(err));
 	if (ret < 0) {
 		RTAP_LOG(ERR, "%s: %s", name, err);
@@ -1323,6 +1476,18 @@ rtap_probe(struct rte_vdev_device *vdev)
 	p->be = be;
 	p->keep_fd = -1;
 	p->link_speed = RTAP_DEFAULT_SPEED;
+	dev->process_private = rtap_proc_alloc(name, 1);
+	if (dev->process_private == NULL) {
+		rte_eth_dev_release_port(dev);
+		return -ENOMEM;
+	}
+	RTAP_PROC(dev)->be = be;
+	ret = rtap_mp_init();
+	if (ret < 0) {
+		rtap_proc_free(RTAP_PROC(dev));
+		rte_eth_dev_release_port(dev);
+		return ret;
+	}
 	p->ioctl_sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	p->netns_fd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
 	ret = rtap_nl_open(&p->nl);
@@ -1404,6 +1569,9 @@ fail:
 		close(p->netns_fd);
 	rte_intr_instance_free(p->rx_intr);
 	dev->intr_handle = NULL;
+	rtap_proc_free(RTAP_PROC(dev));
+	dev->process_private = NULL;
+	rtap_mp_uninit();
 	rte_eth_dev_release_port(dev);
 	return ret;
 }

@@ -29,9 +29,22 @@
  *    (sleeping) lcore would keep the cancellations from completing.
  * The default (signal-based task work) wakes or interrupts the submitter,
  * so completions appear in the CQ without a system call by the poller.
+ *
+ * Ring lifecycle.  The queue structs, slots and mbufs are in DPDK shared
+ * memory; rings and fds are per process (struct rtap_proc).  dev_start
+ * (primary, control thread) fills the Rx slots with mbufs and resets the
+ * Tx slot stack; the ring itself is created by the first burst in the
+ * process and thread that polls the queue (rtap_rxq_attach /
+ * rtap_txq_attach), which claims the queue for its process (c.owner) and
+ * posts the reads.  A process that never polls a queue has no ring for it
+ * and never takes its frames.  Teardown (rtap_*q_detach) cancels and
+ * drains the ring in the owning process: on the control thread at
+ * dev_stop/queue stop in the primary, from the mp handler in a secondary
+ * (rtap_mp.c), and at a secondary's dev_close.
  */
 
 #include <errno.h>
+#include <signal.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/eventfd.h>
@@ -40,6 +53,7 @@
 #include <rte_malloc.h>
 
 #include "rtap.h"
+#include "rtap_mp.h"
 #include "rtap_vnet.h"
 
 #define RTAP_RX_CQE_BATCH 64
@@ -133,12 +147,12 @@ rtap_rx_slot_iov(struct rtap_rxq *q, struct rtap_rx_slot *s, uint16_t from,
 }
 
 static inline int
-rtap_rx_post(struct rtap_rxq *q, uint16_t idx)
+rtap_rx_post(struct rtap_rxq *q, struct io_uring *ring, uint16_t idx)
 {
 	struct rtap_rx_slot *s = &q->slots[idx];
 	struct io_uring_sqe *sqe;
 
-	sqe = io_uring_get_sqe(&q->ring);
+	sqe = io_uring_get_sqe(ring);
 	if (unlikely(sqe == NULL))
 		return -EBUSY;	/* cannot happen: SQ >= nb_slots + 1 */
 	io_uring_prep_readv(sqe, 0, s->iov, RTAP_RX_IOVS(q->maxseg), 0);
@@ -149,20 +163,84 @@ rtap_rx_post(struct rtap_rxq *q, uint16_t idx)
 	return 0;
 }
 
+/*
+ * Claim a queue for this process: only the owner's ring may post into its
+ * shared slots.  An owner that died took its ring and posted requests with
+ * it (its address space is gone, so nothing is written into the slots any
+ * more): the queue is taken over and *stale set.
+ */
+static int
+rtap_queue_claim(struct rtap_queue_common *c, int32_t me, int *stale)
+{
+	int32_t cur = 0;
+
+	*stale = 0;
+	if (__atomic_compare_exchange_n(&c->owner, &cur, me, 0,
+					__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE) ||
+	    cur == me)
+		return 0;
+	if (kill(cur, 0) == 0 || errno != ESRCH)
+		return -EBUSY;
+	if (!__atomic_compare_exchange_n(&c->owner, &cur, me, 0,
+					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+		return -EBUSY;
+	*stale = 1;
+	return 0;
+}
+
+static void
+rtap_queue_unclaim(struct rtap_queue_common *c, int32_t me)
+{
+	int32_t cur = me;
+
+	__atomic_compare_exchange_n(&c->owner, &cur, 0, 0, __ATOMIC_RELEASE,
+				    __ATOMIC_RELAXED);
+}
+
+/* The fd of queue index idx in this process (a secondary asks the
+ * primary for the current ones first). */
+static int
+rtap_queue_fd(struct rtap_proc *pp, struct rtap_queue_common *c, int tx)
+{
+	struct rtap_priv *p = c->priv;
+	uint16_t idx = c->qid;
+
+	if (!pp->primary &&
+	    pp->gen != rtap_load_relaxed(&p->fd_gen) &&
+	    rtap_mp_sync_fds(&rte_eth_devices[c->port_id]) < 0)
+		return -1;
+	if (pp->nb_fds == 0)
+		return -1;
+	if (tx)
+		idx %= pp->nb_fds;
+	return idx < pp->nb_fds ? pp->qfd[idx] : -1;
+}
+
+static int
+rtap_claim_refused(struct rtap_queue_common *c, struct rtap_qproc *r,
+		   const char *dir)
+{
+	if (!r->refused)
+		RTAP_LOG(ERR, "port %u %s queue %u is polled by process %d; a queue is served by one process at a time",
+			 c->port_id, dir, c->qid,
+			 (int)rtap_load_relaxed(&c->owner));
+	r->refused = 1;
+	return -EBUSY;
+}
+
+/*
+ * Fill the slots with mbufs (primary, dev_start / queue start).  No ring
+ * yet: the first burst of the process polling the queue makes it.
+ */
 int
-rtap_rxq_start(struct rtap_rxq *q, int fd, int want_intr)
+rtap_rxq_start(struct rtap_rxq *q, int want_intr)
 {
 	uint16_t i;
 	int ret;
 
-	q->fd = fd;
 	q->efd = -1;
 	q->c.dead = 0;
 	q->in_flight = 0;
-	ret = rtap_ring_init(&q->ring, q->nb_slots + 1, fd);
-	if (ret < 0)
-		return ret;
-	q->ring_ok = 1;
 	for (i = 0; i < q->nb_slots; i++) {
 		struct rtap_rx_slot *s = &q->slots[i];
 
@@ -183,68 +261,101 @@ rtap_rxq_start(struct rtap_rxq *q, int fd, int want_intr)
 		rtap_rx_slot_iov(q, s, 0, q->maxseg);
 	}
 	if (want_intr) {
+		/* Registered with the ring when the poller creates it. */
 		q->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-		if (q->efd < 0 || io_uring_register_eventfd(&q->ring, q->efd) < 0) {
-			ret = q->efd < 0 ? -errno : -EINVAL;
+		if (q->efd < 0) {
+			ret = -errno;
 			RTAP_LOG(ERR, "rxq %u: Rx interrupt eventfd: %s",
 				 q->c.qid, strerror(-ret));
 			rtap_rxq_stop(q);
 			return ret;
 		}
 	}
-	/*
-	 * The reads are posted by the first burst (rtap_rx_post_all), on the
-	 * thread that polls the queue: a read that has to wait completes
-	 * through task work of the thread that submitted it, and that must
-	 * not be a control thread asleep in its own loop.
-	 */
-	q->need_post = 1;
-	return 0;
-}
-
-/* Post every idle slot and submit; on the polling thread. */
-int
-rtap_rx_post_all(struct rtap_rxq *q)
-{
-	uint16_t i;
-	int ret;
-
-	for (i = 0; i < q->nb_slots; i++)
-		if (!q->slots[i].posted && q->slots[i].m[0] != NULL)
-			rtap_rx_post(q, i);
-	q->need_post = 0;
-	ret = io_uring_submit(&q->ring);
-	if (ret < 0 && ret != -EAGAIN && ret != -EBUSY && ret != -EINTR) {
-		q->xs.submit_err++;
-		RTAP_LOG(ERR, "rxq %u: io_uring_submit: %s", q->c.qid,
-			 strerror(-ret));
-		return ret;
-	}
 	return 0;
 }
 
 /*
- * Cancel every posted read and wait for its CQE before the mbufs go back
- * to the pool: the kernel may be copying into them until then.
+ * Create this process's ring for the queue and post every idle slot; on
+ * the polling thread: a read that has to wait completes through task work
+ * of the thread that submitted it, and that must not be a control thread
+ * asleep in its own loop.
+ */
+int
+rtap_rxq_attach(struct rtap_rxq *q, struct rtap_qproc *r)
+{
+	struct rtap_proc *pp = rtap_proc_of(&q->c);
+	uint16_t i;
+	int fd, ret, stale;
+
+	if (r->ring_ok)
+		return 0;
+	fd = rtap_queue_fd(pp, &q->c, 0);
+	if (fd < 0)
+		return -EBADF;
+	if (rtap_queue_claim(&q->c, pp->pid, &stale) < 0)
+		return rtap_claim_refused(&q->c, r, "Rx");
+	if (stale) {
+		RTAP_LOG(WARNING, "port %u rxq %u: previous owner died; taking its %u reads over",
+			 q->c.port_id, q->c.qid, q->in_flight);
+		for (i = 0; i < q->nb_slots; i++)
+			q->slots[i].posted = 0;
+		q->in_flight = 0;
+	}
+	ret = rtap_ring_init(&r->ring, q->nb_slots + 1, fd);
+	if (ret < 0)
+		goto fail;
+	if (pp->primary && q->efd >= 0) {
+		ret = io_uring_register_eventfd(&r->ring, q->efd);
+		if (ret < 0) {
+			RTAP_LOG(ERR, "rxq %u: io_uring_register_eventfd: %s",
+				 q->c.qid, strerror(-ret));
+			io_uring_unregister_files(&r->ring);
+			io_uring_queue_exit(&r->ring);
+			goto fail;
+		}
+	}
+	r->ring_ok = 1;
+	r->refused = 0;
+	for (i = 0; i < q->nb_slots; i++)
+		if (!q->slots[i].posted && q->slots[i].m[0] != NULL)
+			rtap_rx_post(q, &r->ring, i);
+	ret = io_uring_submit(&r->ring);
+	if (ret < 0 && ret != -EAGAIN && ret != -EBUSY && ret != -EINTR) {
+		q->xs.submit_err++;
+		RTAP_LOG(ERR, "rxq %u: io_uring_submit: %s", q->c.qid,
+			 strerror(-ret));
+	}
+	return 0;
+fail:
+	rtap_queue_unclaim(&q->c, pp->pid);
+	return ret;
+}
+
+/*
+ * Cancel every read this process posted and wait for its CQE: the kernel
+ * may be copying into the mbufs until then.  The mbufs stay in the slots
+ * for the next owner (or rtap_rxq_stop).
  */
 void
-rtap_rxq_stop(struct rtap_rxq *q)
+rtap_rxq_detach(struct rtap_rxq *q, struct rtap_qproc *r)
 {
 	struct io_uring_cqe *cqe;
 	struct __kernel_timespec ts = { .tv_nsec = 100 * 1000 * 1000 };
 	unsigned int waited = 0;
-	uint16_t i;
 
-	if (q->ring_ok && q->in_flight > 0) {
-		struct io_uring_sqe *sqe = io_uring_get_sqe(&q->ring);
+	if (!r->ring_ok)
+		return;
+	if (q->in_flight > 0) {
+		struct io_uring_sqe *sqe = io_uring_get_sqe(&r->ring);
 
 		if (sqe != NULL) {
 			io_uring_prep_cancel64(sqe, 0, IORING_ASYNC_CANCEL_ANY);
 			io_uring_sqe_set_data64(sqe, UINT64_MAX);
-			io_uring_submit(&q->ring);
+			io_uring_submit(&r->ring);
 		}
 		while (q->in_flight > 0 && waited < RTAP_STOP_WAIT_MS) {
-			int ret = io_uring_wait_cqe_timeout(&q->ring, &cqe, &ts);
+			int ret = io_uring_wait_cqe_timeout(&r->ring, &cqe,
+							    &ts);
 
 			if (ret == -ETIME || ret == -EINTR) {
 				waited += 100;
@@ -257,9 +368,28 @@ rtap_rxq_stop(struct rtap_rxq *q)
 				q->slots[cqe->user_data].posted = 0;
 				q->in_flight--;
 			}
-			io_uring_cqe_seen(&q->ring, cqe);
+			io_uring_cqe_seen(&r->ring, cqe);
 		}
 	}
+	/* The ring's teardown is asynchronous: drop its file reference now
+	 * so closing the fd really closes the queue. */
+	io_uring_unregister_files(&r->ring);
+	io_uring_queue_exit(&r->ring);
+	r->ring_ok = 0;
+	rtap_queue_unclaim(&q->c, rtap_proc_of(&q->c)->pid);
+}
+
+/*
+ * Give the slot mbufs back to the pool (primary, after every process
+ * detached).  A read still posted (not cancelled in time, or by a
+ * secondary that did not answer) keeps its mbufs: the kernel may still
+ * write them.
+ */
+void
+rtap_rxq_stop(struct rtap_rxq *q)
+{
+	uint16_t i;
+
 	for (i = 0; i < q->nb_slots; i++) {
 		struct rtap_rx_slot *s = &q->slots[i];
 		uint16_t j;
@@ -278,13 +408,6 @@ rtap_rxq_stop(struct rtap_rxq *q)
 			s->m[j] = NULL;
 		}
 	}
-	if (q->ring_ok) {
-		/* The ring's teardown is asynchronous: drop its file
-		 * reference now so closing the fd really closes the queue. */
-		io_uring_unregister_files(&q->ring);
-		io_uring_queue_exit(&q->ring);
-	}
-	q->ring_ok = 0;
 	if (q->efd >= 0)
 		close(q->efd);
 	q->efd = -1;
@@ -314,18 +437,20 @@ uint16_t
 rtap_rx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 {
 	struct rtap_rxq *q = queue;
+	struct rtap_qproc *r = &rtap_proc_of(&q->c)->rxq[q->c.qid];
 	struct io_uring_cqe *cqes[RTAP_RX_CQE_BATCH];
 	struct rtap_priv *p = q->c.priv;
 	unsigned int n, i;
 	uint16_t nb_rx = 0, reposts = 0;
 	uint64_t bytes = 0;
 
-	if (unlikely(!q->c.started || q->c.dead || !q->ring_ok ||
+	if (unlikely(!q->c.started || q->c.dead ||
 		     rtap_load_relaxed(&p->gone)))
 		return 0;
-	if (unlikely(q->need_post))
-		rtap_rx_post_all(q);
-	n = io_uring_peek_batch_cqe(&q->ring, cqes,
+	/* First burst in this process: make the ring, post the reads. */
+	if (unlikely(!r->ring_ok) && rtap_rxq_attach(q, r) < 0)
+		return 0;
+	n = io_uring_peek_batch_cqe(&r->ring, cqes,
 				    RTE_MIN(nb_pkts, RTAP_RX_CQE_BATCH));
 	for (i = 0; i < n; i++) {
 		uint64_t idx = cqes[i]->user_data;
@@ -413,7 +538,9 @@ rtap_rx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 			rtap_rx_recycle(s, nseg);
 			q->xs.alloc_fail++;
 			q->c.dropped++;
-			p->dev->data->rx_mbuf_alloc_failed++;
+			/* p->dev is the primary's pointer: use ours. */
+			rte_eth_devices[q->c.port_id].data->
+				rx_mbuf_alloc_failed++;
 			goto repost;
 		}
 		rtap_rx_slot_iov(q, s, 0, nseg);
@@ -438,12 +565,12 @@ rtap_rx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 		bytes += len;
 		pkts[nb_rx++] = head;
 repost:
-		rtap_rx_post(q, (uint16_t)idx);
+		rtap_rx_post(q, &r->ring, (uint16_t)idx);
 		reposts++;
 	}
-	io_uring_cq_advance(&q->ring, n);
-	if (reposts > 0 || io_uring_cq_has_overflow(&q->ring)) {
-		int ret = io_uring_submit(&q->ring);
+	io_uring_cq_advance(&r->ring, n);
+	if (reposts > 0 || io_uring_cq_has_overflow(&r->ring)) {
+		int ret = io_uring_submit(&r->ring);
 
 		if (unlikely(ret < 0 && ret != -EAGAIN && ret != -EBUSY &&
 			     ret != -EINTR))
@@ -456,24 +583,18 @@ repost:
 
 /* ---------------------------------------------------------------- Tx */
 
-int
-rtap_txq_start(struct rtap_txq *q, int fd)
+/* Reset the slot stack (primary, dev_start / queue start). */
+void
+rtap_txq_start(struct rtap_txq *q)
 {
 	uint16_t i;
-	int ret;
 
-	q->fd = fd;
 	q->c.dead = 0;
-	ret = rtap_ring_init(&q->ring, q->nb_desc, fd);
-	if (ret < 0)
-		return ret;
-	q->ring_ok = 1;
 	q->nb_free = q->nb_desc;
 	for (i = 0; i < q->nb_desc; i++) {
 		q->free_idx[i] = (uint16_t)(q->nb_desc - 1 - i);
 		q->slots[i].m = NULL;
 	}
-	return 0;
 }
 
 static inline void
@@ -503,13 +624,13 @@ rtap_tx_complete(struct rtap_txq *q, struct rtap_tx_slot *s, int res)
 }
 
 static inline void
-rtap_tx_reap(struct rtap_txq *q)
+rtap_tx_reap(struct rtap_txq *q, struct io_uring *ring)
 {
 	struct io_uring_cqe *cqes[64];
 	unsigned int n, i;
 
 	do {
-		n = io_uring_peek_batch_cqe(&q->ring, cqes, RTE_DIM(cqes));
+		n = io_uring_peek_batch_cqe(ring, cqes, RTE_DIM(cqes));
 		for (i = 0; i < n; i++) {
 			uint64_t idx = cqes[i]->user_data;
 
@@ -519,23 +640,56 @@ rtap_tx_reap(struct rtap_txq *q)
 			rtap_tx_complete(q, &q->slots[idx], cqes[i]->res);
 			q->free_idx[q->nb_free++] = (uint16_t)idx;
 		}
-		io_uring_cq_advance(&q->ring, n);
+		io_uring_cq_advance(ring, n);
 	} while (n == RTE_DIM(cqes));
 }
 
+/* This process's ring for the queue, on the thread that first sends. */
+int
+rtap_txq_attach(struct rtap_txq *q, struct rtap_qproc *r)
+{
+	struct rtap_proc *pp = rtap_proc_of(&q->c);
+	uint16_t i;
+	int fd, ret, stale;
+
+	if (r->ring_ok)
+		return 0;
+	fd = rtap_queue_fd(pp, &q->c, 1);
+	if (fd < 0)
+		return -EBADF;
+	if (rtap_queue_claim(&q->c, pp->pid, &stale) < 0)
+		return rtap_claim_refused(&q->c, r, "Tx");
+	if (stale) {
+		/* Writes of a dead owner completed or died with it. */
+		RTAP_LOG(WARNING, "port %u txq %u: previous owner died; freeing its %u unreaped writes",
+			 q->c.port_id, q->c.qid, q->nb_desc - q->nb_free);
+		for (i = 0; i < q->nb_desc; i++)
+			rte_pktmbuf_free(q->slots[i].m);
+		rtap_txq_start(q);
+	}
+	ret = rtap_ring_init(&r->ring, q->nb_desc, fd);
+	if (ret < 0) {
+		rtap_queue_unclaim(&q->c, pp->pid);
+		return ret;
+	}
+	r->ring_ok = 1;
+	r->refused = 0;
+	return 0;
+}
+
+/* Wait for this process's writes, free their mbufs, drop the ring. */
 void
-rtap_txq_stop(struct rtap_txq *q)
+rtap_txq_detach(struct rtap_txq *q, struct rtap_qproc *r)
 {
 	struct __kernel_timespec ts = { .tv_nsec = 100 * 1000 * 1000 };
 	unsigned int waited = 0;
-	uint16_t i;
 
-	if (!q->ring_ok)
+	if (!r->ring_ok)
 		return;
-	io_uring_submit(&q->ring);
+	io_uring_submit(&r->ring);
 	while (q->nb_free < q->nb_desc && waited < RTAP_STOP_WAIT_MS) {
 		struct io_uring_cqe *cqe;
-		int ret = io_uring_wait_cqe_timeout(&q->ring, &cqe, &ts);
+		int ret = io_uring_wait_cqe_timeout(&r->ring, &cqe, &ts);
 
 		if (ret == -ETIME || ret == -EINTR) {
 			waited += 100;
@@ -543,8 +697,22 @@ rtap_txq_stop(struct rtap_txq *q)
 		}
 		if (ret < 0)
 			break;
-		rtap_tx_reap(q);
+		rtap_tx_reap(q, &r->ring);
 	}
+	io_uring_unregister_files(&r->ring);
+	io_uring_queue_exit(&r->ring);
+	r->ring_ok = 0;
+	rtap_queue_unclaim(&q->c, rtap_proc_of(&q->c)->pid);
+}
+
+/* Primary, after every process detached: what is left never completed. */
+void
+rtap_txq_stop(struct rtap_txq *q)
+{
+	uint16_t i;
+
+	if (rtap_load_relaxed(&q->c.owner) != 0)
+		return;	/* a secondary did not detach: keep its writes */
 	for (i = 0; i < q->nb_desc; i++) {
 		if (q->slots[i].m != NULL) {
 			RTAP_LOG(ERR, "txq %u: write %u never completed, leaking its mbuf",
@@ -552,21 +720,21 @@ rtap_txq_stop(struct rtap_txq *q)
 			q->slots[i].m = NULL;
 		}
 	}
-	io_uring_unregister_files(&q->ring);
-	io_uring_queue_exit(&q->ring);
-	q->ring_ok = 0;
 }
 
 uint16_t
 rtap_tx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 {
 	struct rtap_txq *q = queue;
+	struct rtap_qproc *r = &rtap_proc_of(&q->c)->txq[q->c.qid];
 	struct rtap_priv *p = q->c.priv;
 	uint16_t i, queued = 0;
 
-	if (unlikely(!q->c.started || !q->ring_ok))
+	if (unlikely(!q->c.started))
 		return 0;
-	rtap_tx_reap(q);
+	if (unlikely(!r->ring_ok) && rtap_txq_attach(q, r) < 0)
+		return 0;
+	rtap_tx_reap(q, &r->ring);
 	if (unlikely(q->c.dead || rtap_load_relaxed(&p->gone))) {
 		q->xs.link_down += nb_pkts;
 		return 0;
@@ -579,7 +747,7 @@ rtap_tx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 		uint16_t idx, k;
 
 		if (unlikely(q->nb_free == 0 ||
-			     io_uring_sq_space_left(&q->ring) == 0)) {
+			     io_uring_sq_space_left(&r->ring) == 0)) {
 			q->xs.ring_full++;
 			break;
 		}
@@ -613,7 +781,7 @@ rtap_tx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 			rte_pktmbuf_free(m);
 			continue;
 		}
-		sqe = io_uring_get_sqe(&q->ring);
+		sqe = io_uring_get_sqe(&r->ring);
 		io_uring_prep_writev(sqe, 0, iov, k, 0);
 		sqe->flags |= IOSQE_FIXED_FILE;
 		io_uring_sqe_set_data64(sqe, idx);
@@ -624,13 +792,13 @@ rtap_tx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 		queued++;
 	}
 	if (queued > 0) {
-		int ret = io_uring_submit(&q->ring);
+		int ret = io_uring_submit(&r->ring);
 
 		/* SQEs not taken stay queued and go with the next enter. */
 		if (unlikely(ret < 0 && ret != -EAGAIN && ret != -EBUSY &&
 			     ret != -EINTR))
 			q->xs.submit_err++;
-		rtap_tx_reap(q);
+		rtap_tx_reap(q, &r->ring);
 	}
 	return i;
 }

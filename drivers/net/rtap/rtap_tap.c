@@ -315,7 +315,7 @@ rtap_tap_dev_info(struct rtap_priv *p, struct rte_eth_dev_info *info)
 const struct rtap_backend_ops rtap_tap_ops = {
 	.name = "tap",
 	.flags = RTAP_BE_F_CREATES_IF | RTAP_BE_F_FD_QUEUES |
-		 RTAP_BE_F_VNET_HDR,
+		 RTAP_BE_F_VNET_HDR | RTAP_BE_F_SECONDARY,
 	.dev_open = rtap_tap_dev_open,
 	.dev_close = rtap_tap_dev_close,
 	.dev_info = rtap_tap_dev_info,

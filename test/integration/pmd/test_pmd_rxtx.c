@@ -257,9 +257,12 @@ test_multiqueue(uint16_t nrx, uint16_t ntx)
 	got = rt_rx_wait(port, nrx, m, 128, 3000, qc);
 	if (got != 128) {
 		struct rtap_rxq *rq = rte_eth_devices[port].data->rx_queues[0];
-		fprintf(stderr, "DBG in_flight %u slots %u cq_ready %u sq_ready %u kflags 0x%x\n",
-			rq->in_flight, rq->nb_slots, io_uring_cq_ready(&rq->ring),
-			io_uring_sq_ready(&rq->ring), *rq->ring.sq.kflags);
+		struct rtap_qproc *rr = &RTAP_PROC(&rte_eth_devices[port])->rxq[0];
+
+		fprintf(stderr, "DBG in_flight %u slots %u ring %u cq_ready %u sq_ready %u\n",
+			rq->in_flight, rq->nb_slots, rr->ring_ok,
+			rr->ring_ok ? io_uring_cq_ready(&rr->ring) : 0,
+			rr->ring_ok ? io_uring_sq_ready(&rr->ring) : 0);
 		rt_dump_xstats(port);
 		rt_sh_rc("tc -s qdisc show dev %s", rt_ifname(port));
 	}

@@ -111,8 +111,8 @@ rtap_flow_hash(const struct rte_mbuf *m, uint32_t seed)
 		ip6 = rte_pktmbuf_read(m, off, sizeof(*ip6), &buf);
 		if (ip6 == NULL || (rte_be_to_cpu_32(ip6->vtc_flow) >> 28) != 6)
 			goto out;
-		memcpy(k.src, ip6->src_addr, 16);
-		memcpy(k.dst, ip6->dst_addr, 16);
+		memcpy(k.src, &ip6->src_addr, 16);
+		memcpy(k.dst, &ip6->dst_addr, 16);
 		k.proto |= ip6->proto;
 		/* No extension-header walk: such packets hash without
 		 * ports, still per address pair.

@@ -267,8 +267,8 @@ wait_link(uint16_t port, int up, int secs)
 	int i;
 
 	for (i = 0; i < secs * 100; i++) {
-		rte_eth_link_get_nowait(port, &l);
-		if (l.link_status == up)
+		if (rte_eth_link_get_nowait(port, &l) == 0 &&
+		    l.link_status == up)
 			return;
 		rte_delay_ms(10);
 	}
@@ -402,8 +402,8 @@ mk_udp(int v6, uint32_t seq, uint32_t len, int csum, uint32_t seg)
 		ip->payload_len = htons(sizeof(*uh) + len);
 		ip->proto = IPPROTO_UDP;
 		ip->hop_limits = 64;
-		inet_pton(AF_INET6, "2001:2::1", ip->src_addr);
-		inet_pton(AF_INET6, "2001:2::2", ip->dst_addr);
+		inet_pton(AF_INET6, "2001:2::1", &ip->src_addr);
+		inet_pton(AF_INET6, "2001:2::2", &ip->dst_addr);
 		if (csum)
 			uh->dgram_cksum = rte_ipv6_udptcp_cksum(ip, uh);
 	}
@@ -854,7 +854,7 @@ case_fanout(void)
 	struct rx_tally t;
 	uint16_t nq, q;
 
-	rte_eth_dev_info_get(g_port, &info);
+	CHECK(rte_eth_dev_info_get(g_port, &info) == 0, "dev_info_get");
 	nq = 2;
 	memset(&t, 0, sizeof(t));
 	peer_send_async(&job, 0, n, 64, 32);
@@ -1418,7 +1418,7 @@ case_tcp(void)
 	   g_peer_mac.addr_bytes[2], g_peer_mac.addr_bytes[3],
 	   g_peer_mac.addr_bytes[4], g_peer_mac.addr_bytes[5], tapif);
 	wait_link(tport, 1, 5);
-	rte_eth_dev_info_get(g_port, &info);
+	CHECK(rte_eth_dev_info_get(g_port, &info) == 0, "dev_info_get");
 	btx = info.tx_offload_capa;
 
 	self = ns_enter(g_peerns);

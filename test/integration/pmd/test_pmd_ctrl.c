@@ -46,7 +46,8 @@ link_up(uint16_t port)
 {
 	struct rte_eth_link l;
 
-	rte_eth_link_get_nowait(port, &l);
+	if (rte_eth_link_get_nowait(port, &l) != 0)
+		return 0;
 	return l.link_status == RTE_ETH_LINK_UP;
 }
 
@@ -224,7 +225,7 @@ test_mtu_mac_flags(uint16_t port)
 
 	RT_CHECK(rte_pmd_rtap_set_link_speed(port, 25000, 1) == 0, "speed");
 	rt_sh("ethtool %s | grep -q 'Speed: 25000Mb/s'", ifn);
-	rte_eth_link_get_nowait(port, &l);
+	RT_CHECK(rte_eth_link_get_nowait(port, &l) == 0, "link get");
 	RT_CHECK(l.link_speed == 25000, "link speed %u", l.link_speed);
 	rte_pmd_rtap_set_link_speed(port, 10000, 1);
 	RT_OK("MTU both ways (1400 set, kernel 1280 seen, 9000 refused while started), MAC both ways, promisc/allmulti in kernel flags, speed 25G via ethtool");

@@ -37,7 +37,8 @@ link_up(uint16_t port)
 {
 	struct rte_eth_link l;
 
-	rte_eth_link_get_nowait(port, &l);
+	if (rte_eth_link_get_nowait(port, &l) != 0)
+		return 0;
 	return l.link_status == RTE_ETH_LINK_UP;
 }
 

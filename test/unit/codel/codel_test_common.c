@@ -114,8 +114,8 @@ test_pkt(const struct test_flow *f, uint16_t len, uint32_t seq)
 		ip6->payload_len = rte_cpu_to_be_16(l3len - sizeof(*ip6));
 		ip6->proto = f->proto ? f->proto : IPPROTO_UDP;
 		ip6->hop_limits = 64;
-		memcpy(ip6->src_addr, f->src6, 16);
-		memcpy(ip6->dst_addr, f->dst6, 16);
+		memcpy(&ip6->src_addr, f->src6, 16);
+		memcpy(&ip6->dst_addr, f->dst6, 16);
 		off += sizeof(*ip6);
 	}
 	udp = (struct rte_udp_hdr *)(p + off);

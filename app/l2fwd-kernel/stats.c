@@ -16,6 +16,7 @@
 
 #include <rte_ethdev.h>
 #include <rte_telemetry.h>
+#include <rtap_compat.h>
 
 #include "l2fk.h"
 
@@ -195,24 +196,24 @@ static void
 tel_dir(struct rte_tel_data *d, const struct dir_sum *s)
 {
 	rte_tel_data_start_dict(d);
-	rte_tel_data_add_dict_u64(d, "rx_pkts", s->rx_pkts);
-	rte_tel_data_add_dict_u64(d, "rx_bytes", s->rx_bytes);
-	rte_tel_data_add_dict_u64(d, "tx_pkts", s->tx_pkts);
-	rte_tel_data_add_dict_u64(d, "tx_bytes", s->tx_bytes);
-	rte_tel_data_add_dict_u64(d, "codel_drops", s->aqm_drops);
-	rte_tel_data_add_dict_u64(d, "ecn_marks", s->marks);
-	rte_tel_data_add_dict_u64(d, "overflow_drops", s->tail_drops);
-	rte_tel_data_add_dict_u64(d, "bad_offload", s->bad_ofl);
-	rte_tel_data_add_dict_u64(d, "link_down_drops", s->link_drops);
-	rte_tel_data_add_dict_u64(d, "backpressure", s->backpressure);
-	rte_tel_data_add_dict_u64(d, "backlog_pkts", s->backlog);
-	rte_tel_data_add_dict_u64(d, "sojourn_p50_us", s->p50_us);
-	rte_tel_data_add_dict_u64(d, "sojourn_p99_us", s->p99_us);
-	rte_tel_data_add_dict_u64(d, "sojourn_max_us", s->sojourn_max_us);
-	rte_tel_data_add_dict_u64(d, "bql_limit", s->bql_limit);
-	rte_tel_data_add_dict_u64(d, "bql_inflight", s->bql_inflight);
-	rte_tel_data_add_dict_u64(d, "completions", s->completions);
-	rte_tel_data_add_dict_u64(d, "completed_bytes", s->completed_bytes);
+	rtap_tel_dict_u64(d, "rx_pkts", s->rx_pkts);
+	rtap_tel_dict_u64(d, "rx_bytes", s->rx_bytes);
+	rtap_tel_dict_u64(d, "tx_pkts", s->tx_pkts);
+	rtap_tel_dict_u64(d, "tx_bytes", s->tx_bytes);
+	rtap_tel_dict_u64(d, "codel_drops", s->aqm_drops);
+	rtap_tel_dict_u64(d, "ecn_marks", s->marks);
+	rtap_tel_dict_u64(d, "overflow_drops", s->tail_drops);
+	rtap_tel_dict_u64(d, "bad_offload", s->bad_ofl);
+	rtap_tel_dict_u64(d, "link_down_drops", s->link_drops);
+	rtap_tel_dict_u64(d, "backpressure", s->backpressure);
+	rtap_tel_dict_u64(d, "backlog_pkts", s->backlog);
+	rtap_tel_dict_u64(d, "sojourn_p50_us", s->p50_us);
+	rtap_tel_dict_u64(d, "sojourn_p99_us", s->p99_us);
+	rtap_tel_dict_u64(d, "sojourn_max_us", s->sojourn_max_us);
+	rtap_tel_dict_u64(d, "bql_limit", s->bql_limit);
+	rtap_tel_dict_u64(d, "bql_inflight", s->bql_inflight);
+	rtap_tel_dict_u64(d, "completions", s->completions);
+	rtap_tel_dict_u64(d, "completed_bytes", s->completed_bytes);
 }
 
 static int
@@ -239,11 +240,11 @@ tel_stats(const char *cmd __rte_unused, const char *params,
 	rte_tel_data_start_dict(d);
 	rte_tel_data_add_dict_container(d, "kernel_to_nic", up, 0);
 	rte_tel_data_add_dict_container(d, "nic_to_kernel", dn, 0);
-	rte_tel_data_add_dict_u64(d, "ctl_events", p->ctl_events);
-	rte_tel_data_add_dict_u64(d, "ctl_errors", p->ctl_errors);
-	rte_tel_data_add_dict_u64(d, "reconfigs", p->reconfigs);
-	rte_tel_data_add_dict_u64(d, "tap_txqlen", l2fk_txqlen_get(p->idx));
-	rte_tel_data_add_dict_u64(d, "tap_txqlen_sets", p->txqlen_sets);
+	rtap_tel_dict_u64(d, "ctl_events", p->ctl_events);
+	rtap_tel_dict_u64(d, "ctl_errors", p->ctl_errors);
+	rtap_tel_dict_u64(d, "reconfigs", p->reconfigs);
+	rtap_tel_dict_u64(d, "tap_txqlen", l2fk_txqlen_get(p->idx));
+	rtap_tel_dict_u64(d, "tap_txqlen_sets", p->txqlen_sets);
 	return 0;
 }
 
@@ -258,7 +259,7 @@ tel_pairs(const char *cmd __rte_unused, const char *params,
 		return -EINVAL;
 	rte_ether_format_addr(mac, sizeof(mac), &p->mac);
 	rte_tel_data_start_dict(d);
-	rte_tel_data_add_dict_u64(d, "nb_pairs", l2fk.nb_pairs);
+	rtap_tel_dict_u64(d, "nb_pairs", l2fk.nb_pairs);
 	rte_tel_data_add_dict_string(d, "nic", p->nic_name);
 	rte_tel_data_add_dict_string(d, "nic_driver", p->nic_info.driver_name);
 	rte_tel_data_add_dict_int(d, "nic_port", p->nic_port);
@@ -318,34 +319,34 @@ tel_queues(const char *cmd __rte_unused, const char *params,
 			l2fk_txq_fq_stats(t, &fs);
 			rte_tel_data_start_dict(q);
 			rte_tel_data_add_dict_int(q, "lcore", p->qp[i].lcore);
-			rte_tel_data_add_dict_u64(q, "backlog_pkts",
+			rtap_tel_dict_u64(q, "backlog_pkts",
 						  l2fk_txq_backlog(t));
-			rte_tel_data_add_dict_u64(q, "codel_drops",
+			rtap_tel_dict_u64(q, "codel_drops",
 						  fs.codel.drops);
-			rte_tel_data_add_dict_u64(q, "ecn_marks",
+			rtap_tel_dict_u64(q, "ecn_marks",
 						  fs.codel.ecn_marks);
-			rte_tel_data_add_dict_u64(q, "overflow_drops",
+			rtap_tel_dict_u64(q, "overflow_drops",
 						  fs.codel.tail_drops);
-			rte_tel_data_add_dict_u64(q, "sojourn_ewma_us",
+			rtap_tel_dict_u64(q, "sojourn_ewma_us",
 						  us(fs.codel.sojourn_ewma));
-			rte_tel_data_add_dict_u64(q, "sojourn_p99_us",
+			rtap_tel_dict_u64(q, "sojourn_p99_us",
 				rtap_codel_sojourn_percentile_us(&fs.codel, 99));
-			rte_tel_data_add_dict_u64(q, "tx_partial",
+			rtap_tel_dict_u64(q, "tx_partial",
 						  t->st.tx_partial);
 			if (t->bql) {
-				rte_tel_data_add_dict_u64(q, "bql_limit",
+				rtap_tel_dict_u64(q, "bql_limit",
 							  t->dql.limit);
-				rte_tel_data_add_dict_u64(q, "bql_inflight",
+				rtap_tel_dict_u64(q, "bql_inflight",
 					rtap_dql_inflight(&t->dql));
-				rte_tel_data_add_dict_u64(q, "bql_stops",
+				rtap_tel_dict_u64(q, "bql_stops",
 							  t->st.bql_stops);
-				rte_tel_data_add_dict_u64(q, "completions",
+				rtap_tel_dict_u64(q, "completions",
 							  t->st.completions);
-				rte_tel_data_add_dict_u64(q, "pokes",
+				rtap_tel_dict_u64(q, "pokes",
 							  t->st.pokes);
-				rte_tel_data_add_dict_u64(q, "stall_kicks",
+				rtap_tel_dict_u64(q, "stall_kicks",
 							  t->st.stall_kicks);
-				rte_tel_data_add_dict_u64(q, "completed_bytes",
+				rtap_tel_dict_u64(q, "completed_bytes",
 					t->st.completed_bytes);
 			}
 			snprintf(key, sizeof(key), "%s%u",
@@ -374,9 +375,9 @@ tel_lcores(const char *cmd __rte_unused, const char *params __rte_unused,
 		rte_tel_data_start_dict(l);
 		rte_tel_data_add_dict_int(l, "queues", l2fk.lcore_nb_qps[lc]);
 		rte_tel_data_add_dict_int(l, "sleeping", l2fk.lcore_sleeping[lc]);
-		rte_tel_data_add_dict_u64(l, "wakeups", l2fk.lcore_wakeups[lc]);
-		rte_tel_data_add_dict_u64(l, "polls", l2fk.lcore_polls[lc]);
-		rte_tel_data_add_dict_u64(l, "busy_polls",
+		rtap_tel_dict_u64(l, "wakeups", l2fk.lcore_wakeups[lc]);
+		rtap_tel_dict_u64(l, "polls", l2fk.lcore_polls[lc]);
+		rtap_tel_dict_u64(l, "busy_polls",
 					  l2fk.lcore_busy_polls[lc]);
 		snprintf(key, sizeof(key), "lcore%u", lc);
 		rte_tel_data_add_dict_container(d, key, l, 0);

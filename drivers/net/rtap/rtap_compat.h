@@ -60,4 +60,15 @@ extern int rtap_logtype;
 #define rtap_kvargs_process rte_kvargs_process
 #endif
 
+/*
+ * Telemetry: 23.03 added rte_tel_data_add_dict_uint() and 24.11 marks
+ * rte_tel_data_add_dict_u64() deprecated (-Werror breaks the build).
+ * Found by building app/l2fwd-kernel against 24.11 (devtools/compat-build.sh).
+ */
+#if RTE_VERSION >= RTE_VERSION_NUM(23, 3, 0, 0)
+#define rtap_tel_dict_u64 rte_tel_data_add_dict_uint
+#else
+#define rtap_tel_dict_u64 rte_tel_data_add_dict_u64
+#endif
+
 #endif /* RTAP_COMPAT_H */

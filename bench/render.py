@@ -44,8 +44,12 @@ TESTS = [
     ("udpmtu_up", "UDP 1500 B up (iperf3)"),
     ("udpmtu_down", "UDP 1500 B down (iperf3)"),
     ("rrul", "flent rrul: TCP totals, ICMP p50/p99"),
-    ("cpu_tcp4_up", "CPU per forwarded frame, TCP v4 up"),
+    ("cpu_tcp4_up", "CPU: ns per forwarded frame (perf task-clock), TCP v4 up"),
+    ("cpu_instr", "CPU: instructions per forwarded frame (callgrind, user space; "
+     "testpmd io-fwd, 64 B both ways)"),
 ]
+# Rows whose cells compare with the anchor column instead of veth.
+CPU_TESTS = ("cpu_tcp4_up", "cpu_instr")
 OFFLOADS = [("off", "off"), ("csum", "csum"), ("tso", "csum+TSO/LRO"),
             ("poll", "l2fwd-kernel --poll")]
 OFF_LABEL = dict(OFFLOADS)
@@ -128,6 +132,12 @@ TREND = [
     ("af_packet rx Mpps", ("rx64_wire", "pmd:net_af_packet", "-")),
     ("anchor rrul Mbit/s", ("rrul", "tap_afp", "off")),
     ("anchor rrul p99 ms", ("rrul:icmp_p99", "tap_afp", "off")),
+    ("rtap pkt tx Mpps", ("tx64_wire", "pmd:rtap_packet", "-")),
+    ("rtap pkt rx Mpps", ("rx64_wire", "pmd:rtap_packet", "-")),
+    ("l2fk rrul Mbit/s", ("rrul", "l2fk", "best")),
+    ("l2fk rrul p99 ms", ("rrul:icmp_p99", "l2fk", "best")),
+    ("anchor instr/frame", ("cpu_instr", "tap_afp", "off")),
+    ("rtap pkt instr/frame", ("cpu_instr", "rtap_pkt", "off")),
 ]
 
 
@@ -198,7 +208,7 @@ class Run:
 
 
 def kernel_ref(run, test):
-    if test in ("cpu_tcp4_up",):
+    if test in CPU_TESTS:
         return None
     v, _ = run.get(test, "veth", "-")
     return v
@@ -226,6 +236,12 @@ def cell(run, test, path, offload):
         txt += "; ICMP p50/p99 %s/%s ms" % (fmt(r.get("icmp_p50")), fmt(r.get("icmp_p99")))
     if test == "cpu_tcp4_up" and isinstance(r.get("cpus"), float):
         txt += " (%.2f CPUs)" % r["cpus"]
+    if test == "cpu_instr":
+        a = run.idx.get((test, "tap_afp", offload))
+        if path != "tap_afp" and a and a["status"] == "PASS" and a["value"]:
+            txt += " (%.2fx anchor)" % (r["value"] / a["value"])
+        if isinstance(r.get("burst"), float):
+            txt += " burst %.0f" % r["burst"]
     if test.startswith("tcp") and isinstance(r.get("retrans"), float) and r["retrans"] > 0:
         txt += " rtx %d" % r["retrans"]
     return "pass", txt
@@ -333,13 +349,13 @@ def trend_rows(run_dir, this_stamp, this_keys, history):
     return [runs[k] for k in sorted(runs)][-20:]
 
 
-def ratio_line(t):
-    r = "-" if t["ratio"] is None else "%.2f" % t["ratio"]
-    line = "issue %s: %s = %s (target %s %s) %s" % (
-        t["issue"], t["what"], r, t["op"], fmt(t["bound"]), t["status"])
-    if t["note"]:
-        line += " — " + t["note"]
-    return line
+def measured(t):
+    """'num / den' of a target, or the absolute value."""
+    if t["num"] is None:
+        return "-"
+    if t["den"] is None:
+        return fmt(t["num"])
+    return "%s / %s" % (fmt(t["num"]), fmt(t["den"]))
 
 
 def render_md(run, rows, tg, an, trend, elapsed):
@@ -357,8 +373,19 @@ def render_md(run, rows, tg, an, trend, elapsed):
     L.append("")
     L.append("## Targets (ratios measured in this run)")
     L.append("")
+    L.append("| issue | target | measured | ratio | bound | status | note |")
+    L.append("|---|---|---|---|---|---|---|")
     for t in tg:
-        L.append("- " + ratio_line(t))
+        L.append("| %s | %s | %s | %s | %s %s | %s | %s |" % (
+            t["issue"], t["what"], measured(t),
+            "-" if t["ratio"] is None else "%.2f" % t["ratio"],
+            t["op"], fmt(t["bound"]), t["status"], t["note"]))
+    L.append("")
+    L.append("Targets marked n/a name the missing cell; %s." % (
+        "every target is measured in quick mode (`make bench`); "
+        "`make matrix` adds the IPv6, 4-stream, UDP, offload-setting and xdp "
+        "columns, l2fwd-kernel --poll and 30 s rrul" if m.get("mode") == "quick"
+        else "this is the full matrix (`make matrix`)"))
     L.append("")
     L.append("## Matrix")
     L.append("")
@@ -401,7 +428,6 @@ td.fail { background: #f99; }
 td.na { background: #ddd; color: #555; }
 td.none { background: #fff; }
 td.test { text-align: left; white-space: nowrap; }
-li.PASS { color: #060; } li.FAIL { color: #a00; } li.n\\/a { color: #666; }
 """
 
 
@@ -415,10 +441,16 @@ def render_html(run, rows, tg, an, trend, plots):
     H.append("<p>git %s, kernel %s, %s CPUs, load at start %s, %s</p>" % (
         e(str(m.get("git"))), e(str(m.get("kernel"))), m.get("cpus"),
         e(str(m.get("loadavg_start"))), e(str(m.get("eal")))))
-    H.append("<h2>Targets</h2><ul>")
+    H.append("<h2>Targets</h2><table><tr><th>issue</th><th>target</th><th>measured</th>"
+             "<th>ratio</th><th>bound</th><th>status</th><th>note</th></tr>")
     for t in tg:
-        H.append("<li class='%s'>%s</li>" % (e(t["status"]), e(ratio_line(t))))
-    H.append("</ul><h2>Matrix</h2><table><tr><th>test</th>")
+        cls = {"PASS": "pass", "FAIL": "fail"}.get(t["status"], "na")
+        H.append("<tr><td>%s</td><td class='test'>%s</td><td>%s</td><td>%s</td>"
+                 "<td>%s %s</td><td class='%s'>%s</td><td>%s</td></tr>" % (
+                     e(t["issue"]), e(t["what"]), e(measured(t)),
+                     "-" if t["ratio"] is None else "%.2f" % t["ratio"],
+                     e(t["op"]), fmt(t["bound"]), cls, e(t["status"]), e(t["note"])))
+    H.append("</table><h2>Matrix</h2><table><tr><th>test</th>")
     for pid, lab, note in PATHS:
         H.append("<th title='%s'>%s</th>" % (e(note), lab))
     H.append("</tr>")

@@ -10,8 +10,10 @@
 #   --out DIR        results directory (default bench/results/<UTC stamp>)
 #   --paths a,b,..   only these columns (veth,tap_afp,tap_afxdp,rtap_afp,
 #                    rtap_pkt,rtap_xdp,l2fk)
-#   --secs N         iperf3 duration (default 10)
+#   --secs N         iperf3 duration (default 10 full, 6 quick)
+#   --rate-secs N    64-byte rate measurement per point (default 10 full, 3 quick)
 #   --rrul-secs N    flent rrul length (default 30 full, 10 quick)
+#   --cg-secs N      flood length of the callgrind instruction count (default 4)
 #   --publish        copy the rendered report and plots to bench/reports/latest
 #                    and append the key numbers to bench/reports/history.jsonl
 #   --no-profile     skip the perf record profiles (full mode takes them)
@@ -19,6 +21,10 @@
 # Every path runs in its own netns testbed (devtools/testbed.sh) with a
 # fresh per-path prefix; DPDK runs with one polling lcore (-l 0,1: lcore 0
 # is testpmd's main lcore, which sleeps in the stats loop, lcore 1 polls).
+# Quick mode covers every speed target of issues 7, 3 and 5 with shorter
+# points (iperf3 6 s, 64-byte rates 3 s, rrul 10 s with 2 s lead-in/out);
+# --full adds the v6/4-stream/UDP rows, all offload settings, the xdp
+# columns, l2fwd-kernel --poll and the perf profiles.
 # Results: one JSON object per measurement in results.jsonl, rendered into
 # matrix.md / matrix.html / run.json by bench/render.py.
 set -uo pipefail
@@ -29,8 +35,10 @@ mode=quick
 build=$top/build
 out=
 only=
-BN_SECS=10
+BN_SECS=
+rate_secs=
 rrul_secs=
+BN_CG_SECS=4
 publish=
 profile=1
 while [ $# -gt 0 ]; do
@@ -41,10 +49,12 @@ while [ $# -gt 0 ]; do
 	--out) out=$2; shift ;;
 	--paths) only=$2; shift ;;
 	--secs) BN_SECS=$2; shift ;;
+	--rate-secs) rate_secs=$2; shift ;;
+	--cg-secs) BN_CG_SECS=$2; shift ;;
 	--rrul-secs) rrul_secs=$2; shift ;;
 	--publish) publish=1 ;;
 	--no-profile) profile= ;;
-	-h | --help) sed -n '3,25p' "$0"; exit 0 ;;
+	-h | --help) sed -n '3,31p' "$0"; exit 0 ;;
 	*) echo "bench/run.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
 	esac
 	shift
@@ -61,17 +71,28 @@ BN_L2FK=$build/app/l2fwd-kernel/dpdk-l2fwd-kernel
 BN_PKTFLOOD=$build/bench/pktflood
 # flent and matplotlib come from Debian: use the system interpreter.
 BN_PY=/usr/bin/python3
-BN_RATE_SECS=5
-[ "$mode" = full ] && BN_RATE_SECS=10
-export BN_PLOTS="all_scaled"
-[ "$mode" = full ] && BN_PLOTS="all_scaled ping_cdf"
-[ -n "$rrul_secs" ] || { [ "$mode" = full ] && rrul_secs=30 || rrul_secs=10; }
+if [ "$mode" = full ]; then
+	BN_SECS=${BN_SECS:-10}
+	BN_RATE_SECS=${rate_secs:-10}
+	BN_RATE_WARM=2
+	rrul_secs=${rrul_secs:-30}
+	BN_RRUL_DELAY=5
+	export BN_PLOTS="all_scaled ping_cdf"
+else
+	BN_SECS=${BN_SECS:-6}
+	BN_RATE_SECS=${rate_secs:-3}
+	BN_RATE_WARM=1
+	rrul_secs=${rrul_secs:-10}
+	BN_RRUL_DELAY=2
+	export BN_PLOTS="all_scaled"
+fi
+export BN_CG_SECS BN_RATE_WARM BN_RRUL_DELAY
 
 missing=
 for t in "$BN_TESTPMD" "$BN_PKTFLOOD" "$BN_PY"; do
 	[ -x "$t" ] || missing+=" $t"
 done
-for t in iperf3 flent netperf netserver ethtool ping ss; do
+for t in iperf3 flent netperf netserver ethtool ping ss valgrind callgrind_annotate; do
 	command -v "$t" >/dev/null || missing+=" $t"
 done
 "$BN_PY" -c 'import matplotlib' 2>/dev/null || missing+=" python3-matplotlib"
@@ -108,6 +129,7 @@ t_start=$(date +%s)
 	echo "  \"iperf_secs\": $BN_SECS,"
 	echo "  \"rrul_secs\": $rrul_secs,"
 	echo "  \"rate_secs\": $BN_RATE_SECS,"
+	echo "  \"cg_secs\": $BN_CG_SECS,"
 	echo "  \"eal\": \"-l 0,1 --no-pci --no-huge -m 512 (1 polling lcore)\""
 	echo "}"
 } >"$BN_OUT/meta.json"
@@ -124,16 +146,20 @@ fi
 
 # ---------------------------------------------------------------- plan --
 all_paths="veth tap_afp tap_afxdp rtap_afp rtap_pkt rtap_xdp l2fk"
+rate_pmds="net_tap rtap_tap net_af_packet rtap_packet net_af_xdp rtap_xdp"
 if [ "$mode" = quick ]; then
-	paths="veth tap_afp rtap_afp rtap_pkt"
-	# The kernel reference (pktflood into a bare veth) is one
-	# measurement in quick mode, recorded for both directions.
-	rate_pmds_tx="kernel net_tap rtap_tap"
-	rate_pmds_rx="net_tap rtap_tap net_af_packet"
+	# l2fwd-kernel: rrul only (issue 5).
+	paths="veth tap_afp rtap_afp rtap_pkt l2fk"
+	# Every 64-byte rate of the issue-7 and issue-3 targets; the kernel
+	# reference (pktflood into a bare veth) is one measurement in quick
+	# mode, recorded for both directions.
+	rate_kernel="tx"
+	# Instructions per frame: the anchor and the all-rtap path.
+	cg_paths="tap_afp rtap_pkt"
 else
 	paths=$all_paths
-	rate_pmds_tx="kernel net_tap rtap_tap net_af_packet net_af_xdp rtap_packet rtap_xdp"
-	rate_pmds_rx=$rate_pmds_tx
+	rate_kernel="tx rx"
+	cg_paths="tap_afp tap_afxdp rtap_afp rtap_pkt rtap_xdp"
 fi
 if [ -n "$only" ]; then
 	sel=
@@ -142,21 +168,42 @@ if [ -n "$only" ]; then
 		*) echo "bench/run.sh: unknown path $p ($all_paths)" >&2; exit 2 ;; esac
 	done
 	paths=$sel
+	sel=
+	for p in $cg_paths; do
+		case " $paths " in *" $p "*) sel+=" $p" ;; esac
+	done
+	cg_paths=$sel
 fi
 
 # Offload settings per column.  veth: the kernel's defaults (all on);
-# l2fwd-kernel: whatever it detects ("auto", it has no knobs).
+# l2fwd-kernel: whatever it detects ("auto", it has no knobs).  Quick mode
+# runs each testpmd column with the best setting it really has: TSO/LRO
+# only where both ends can carry 64 KB frames (net_rtap tap <-> net_rtap
+# packet); net_rtap tap <-> net_af_packet gets checksum offload (DPDK's
+# af_packet and any AF_XDP socket cannot send the kernel's GSO frames).
 path_offloads() {
 	case $1 in
 	veth) echo "-" ;;
 	l2fk) if [ "$mode" = quick ]; then echo "auto"; else echo "auto poll"; fi ;;
 	*)
 		if [ "$mode" = quick ]; then
-			case $1 in rtap_*) echo "tso" ;; *) echo "off" ;; esac
+			case $1 in rtap_pkt) echo "tso" ;; rtap_*) echo "csum" ;; *) echo "off" ;; esac
 		else
 			echo "off csum tso"
 		fi
 		;;
+	esac
+}
+
+# Why an offload setting is impossible on a column ("" when it is not).
+# "tso" there means: LRO on net_rtap's kernel-facing port (the kernel
+# hands it 64 KB GSO frames) and TSO on the wire port.  A wire PMD without
+# TSO cannot send those frames (testpmd's software GSO leaves the TCP
+# checksums of the segments wrong when the port has no checksum offload).
+offload_na() {
+	case $1:$2 in
+	rtap_afp:tso) echo "n/a (path lacks TSO: net_af_packet cannot send GSO frames)" ;;
+	rtap_xdp:tso) echo "n/a (path lacks TSO: AF_XDP cannot send GSO frames)" ;;
 	esac
 }
 
@@ -166,7 +213,13 @@ path_offloads() {
 rows_for() {
 	local p=$1 off=$2 first=$3
 	if [ "$mode" = quick ]; then
-		echo "tcp4_up_1 tcp4_down_1"
+		# rrul (issue 5 targets) on the anchor, net_rtap tap <->
+		# net_rtap packet and l2fwd-kernel, while their path is up.
+		case $p in
+		l2fk) echo "rrul" ;;
+		tap_afp | rtap_pkt) echo "tcp4_up_1 tcp4_down_1 rrul" ;;
+		*) echo "tcp4_up_1 tcp4_down_1" ;;
+		esac
 	elif [ "$p" = l2fk ] && [ "$off" = poll ]; then
 		echo "tcp4_up_1 tcp4_down_1 rrul"
 	elif [ "$first" = 1 ]; then
@@ -185,9 +238,7 @@ for p in $paths; do
 		first=0
 	done
 done
-for _ in $rate_pmds_tx; do BN_TOTAL=$((BN_TOTAL + 1)); done
-for _ in $rate_pmds_rx; do BN_TOTAL=$((BN_TOTAL + 1)); done
-[ "$mode" = quick ] && BN_TOTAL=$((BN_TOTAL + 2))	# short rrul: anchor + best rtap
+for _ in $rate_kernel $rate_pmds $cg_paths; do BN_TOTAL=$((BN_TOTAL + 1)); done
 [ "$mode" = full ] && [ -n "$profile" ] && BN_TOTAL=$((BN_TOTAL + 2))
 
 iperf_args() {
@@ -294,6 +345,16 @@ for p in $paths; do
 	fi
 	first=1
 	for off in $(path_offloads "$p"); do
+		na=$(offload_na "$p" "$off")
+		if [ -n "$na" ]; then
+			bn_log "== $p [offload $off]: $na"
+			for r in $(rows_for "$p" "$off" "$first"); do
+				BN_STEP=$((BN_STEP + 1))
+				bn_rec "$r" "$p" "$off" NA - - "why=$na"
+			done
+			first=0
+			continue
+		fi
 		bn_log "== $p [offload $off]: bringing up testbed"
 		if ! bn_path_up "$p" "$off"; then
 			bn_log "$p [$off]: path did not come up (logs in $BN_OUT/logs)"
@@ -314,29 +375,48 @@ for p in $paths; do
 done
 
 # --------------------------------------------------------- 64-byte rates --
-for dir in tx rx; do
-	if [ $dir = tx ]; then list=$rate_pmds_tx; else list=$rate_pmds_rx; fi
-	for pmd in $list; do
-		if [ "$pmd" = kernel ]; then
-			test=${dir}64_kernel
-			desc="pktflood over a bare veth (kernel limit)"
-		else
-			test=${dir}64_$(bn_pmd_side "$pmd")
-			desc="testpmd $([ $dir = tx ] && echo txonly || echo rxonly) $pmd"
-		fi
-		bn_step "64-byte $dir: $desc (${BN_RATE_SECS}s)"
-		if [ "$pmd" != kernel ] && ! bn_pmd_available "$pmd"; then
-			bn_rec "$test" "pmd:$pmd" - NA - - "why=n/a (not built)"
-			continue
-		fi
-		res=$(bn_pmd_rate "$dir" "$pmd")
+# The kernel reference first, then each PMD's txonly and rxonly rates from
+# one testpmd instance (bn_pmd_rates).
+for dir in $rate_kernel; do
+	bn_step "64-byte $dir: pktflood over a bare veth (kernel limit) (${BN_RATE_SECS}s)"
+	res=$(bn_pmd_rate "$dir" kernel)
+	# shellcheck disable=SC2086
+	bn_rec "${dir}64_kernel" pmd:kernel - $res
+	if [ "$rate_kernel" = tx ]; then
+		# Quick mode: one measurement stands for both directions.
 		# shellcheck disable=SC2086
-		bn_rec "$test" "pmd:$pmd" - $res
-		if [ "$pmd" = kernel ] && [ "$mode" = quick ]; then
-			# shellcheck disable=SC2086
-			bn_rec rx64_kernel "pmd:$pmd" - $res
-		fi
-	done
+		bn_rec rx64_kernel pmd:kernel - $res
+	fi
+done
+for pmd in $rate_pmds; do
+	bn_step "64-byte tx+rx: testpmd txonly, then rxonly with pktflood, $pmd (${BN_RATE_SECS}s each)"
+	side=$(bn_pmd_side "$pmd")
+	if ! bn_pmd_available "$pmd"; then
+		for dir in tx rx; do
+			bn_rec "${dir}64_$side" "pmd:$pmd" - NA - - "why=n/a (not built)"
+		done
+		continue
+	fi
+	while read -r dir res; do
+		[ -n "$dir" ] || continue
+		# shellcheck disable=SC2086
+		bn_rec "${dir}64_$side" "pmd:$pmd" - $res
+	done < <(bn_pmd_rates "tx rx" "$pmd")
+done
+
+# ------------------------------------------- instructions per frame --
+# callgrind on a bounded testpmd io-fwd run per column (bn_callgrind):
+# the VM has no PMU for perf stat -e instructions.
+for p in $cg_paths; do
+	bn_step "$p: instructions per forwarded frame (callgrind, testpmd io-fwd, 64 B both ways, ${BN_CG_SECS}s flood)"
+	na=$(bn_path_na "$p")
+	if [ -n "$na" ]; then
+		bn_rec cpu_instr "$p" off NA - - "why=$na"
+		continue
+	fi
+	res=$(bn_callgrind "$p")
+	# shellcheck disable=SC2086
+	bn_rec cpu_instr "$p" off $res
 done
 
 # The rtap column (and its offload setting) with the best TCP v4 1-stream
@@ -355,28 +435,6 @@ if sums:
     print(p, o)
 EOF
 }
-
-# --------------------------------------------------- quick: short rrul --
-if [ "$mode" = quick ]; then
-	best=$(best_rtap)
-	for po in "tap_afp off" "${best:-}"; do
-		# shellcheck disable=SC2086
-		set -- $po
-		if [ $# -lt 2 ]; then
-			BN_STEP=$((BN_STEP + 1))
-			bn_rec rrul rtap_pkt tso NA - - "why=no rtap path passed"
-			continue
-		fi
-		if ! bn_path_up "$1" "$2"; then
-			BN_STEP=$((BN_STEP + 1))
-			bn_rec rrul "$1" "$2" FAIL - - why=path_did_not_come_up
-			bn_path_down
-			continue
-		fi
-		run_row "$1" "$2" rrul
-		bn_path_down
-	done
-fi
 
 # ------------------------------------------------------------ profiles --
 # What limits the anchor vs net_rtap: perf record (cpu-clock: no PMU in
@@ -410,7 +468,8 @@ if [ "$mode" = full ] && [ -n "$profile" ]; then
 fi
 
 t_end=$(date +%s)
-bn_log "measurements done in $((t_end - t_start)) s; rendering"
+bn_log "measurements done in $((t_end - t_start)) s; drawing the flent plots, rendering"
+bn_plots
 "$BN_PY" "$here/render.py" "$BN_OUT" --elapsed $((t_end - t_start)) || exit 1
 if [ -n "$publish" ]; then
 	rep=$here/reports/latest

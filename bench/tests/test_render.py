@@ -33,6 +33,19 @@ RESULTS = [
     ("tx64_kif", "pmd:rtap_tap", "-", "PASS", 2.5, "Mpps", {}),
     ("rx64_kif", "pmd:net_tap", "-", "PASS", 0.07, "Mpps", {}),
     ("rx64_kif", "pmd:rtap_tap", "-", "FAIL", 0.0, "Mpps", {"why": "no_packets_counted"}),
+    # callgrind instructions per frame: rtap_pkt costs 2x the anchor.
+    ("cpu_instr", "tap_afp", "off", "PASS", 400.0, "instr/frame",
+     {"frames": 40000.0, "burst": 31.6, "method": "callgrind"}),
+    ("cpu_instr", "rtap_pkt", "off", "PASS", 800.0, "instr/frame",
+     {"frames": 80000.0, "burst": 10.2, "method": "callgrind"}),
+    ("cpu_instr", "rtap_xdp", "off", "FAIL", None, "-",
+     {"why": "too_few_frames_forwarded_under_callgrind(12)"}),
+    ("cpu_tcp4_up", "tap_afp", "off", "PASS", 14000.0, "ns CPU/frame", {"cpus": 0.91}),
+    # An offload setting the path does not have: n/a, not FAIL.
+    ("tcp4_up_1", "rtap_afp", "tso", "NA", None, "-",
+     {"why": "n/a (path lacks TSO: net_af_packet cannot send GSO frames)"}),
+    ("tx64_wire", "pmd:net_af_packet", "-", "PASS", 0.8, "Mpps", {}),
+    ("tx64_wire", "pmd:rtap_packet", "-", "PASS", 1.0, "Mpps", {}),
 ]
 
 
@@ -91,7 +104,28 @@ def main():
     check("n/a (not built)" in md, "n/a cell")
     check("ICMP p50/p99 9.00/30.0 ms" in md, "rrul latency in cell")
     check("PASS 2.50 Mpps (125%) [rtap_tap]" in md, "64 B cell vs pktflood reference")
-    check("= 5.00 (target >= 4.00) PASS" in md, "ratio line format")
+    check("| 7 | net_rtap tap / net_tap, 64 B DPDK->kernel (txonly) | 2.50 / 0.500 | 5.00 | >= 4.00 | PASS |"
+          in md, "target table row")
+    check("<td>5.00</td><td>&gt;= 4.00</td><td class='pass'>PASS</td>" in html,
+          "target row (html)")
+    target("rtap packet / net_af_packet, 64 B txonly", "FAIL", 1.25)
+    check("every target is measured in quick mode" in md, "quick-mode coverage note")
+    # Instructions per frame: value, ratio to the anchor, burst; failures
+    # keep their reason; the ns/frame row stays.
+    row = [l for l in md.splitlines() if l.startswith("| CPU: instructions per forwarded frame")]
+    check(len(row) == 1, "one instructions row")
+    check("PASS 400 instr/frame burst 32" in row[0], "anchor instr cell: " + row[0])
+    check("PASS 800 instr/frame (2.00x anchor) burst 10" in row[0], "rtap instr cell: " + row[0])
+    check("FAIL too_few_frames_forwarded_under_callgrind(12)" in row[0], "failed instr cell")
+    check(any(l.startswith("| CPU: ns per forwarded frame") and "PASS 14000 ns CPU/frame (0.91 CPUs)" in l
+              for l in md.splitlines()), "ns/frame row kept")
+    tso = [l for l in md.splitlines() if l.startswith("| TCP v4 up, 1 stream [csum+TSO/LRO]")]
+    check(len(tso) == 1 and "n/a (path lacks TSO: net_af_packet cannot send GSO frames)" in tso[0]
+          and "FAIL" not in tso[0], "impossible offload cell is n/a")
+    # Trend: new key columns, this run's values.
+    trend = md.split("## Trend")[1]
+    check("anchor instr/frame | rtap pkt instr/frame |" in trend, "trend has the instr columns")
+    check(out["keys"]["rtap pkt instr/frame"] == 800.0, "trend key value")
     check("<td class='fail'>" in html and "<td class='pass'>" in html, "html cell classes")
     check("20990101T000000Z" in md.split("## Trend")[1], "trend lists this run")
     print("test_render: 1 passed, 0 failed")

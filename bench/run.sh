@@ -9,7 +9,8 @@
 # Options:
 #   --out DIR        results directory (default bench/results/<UTC stamp>)
 #   --paths a,b,..   only these columns (veth,tap_afp,tap_afxdp,rtap_afp,
-#                    rtap_pkt,rtap_xdp,l2fk)
+#                    rtap_pkt,rtap_xdp,l2fk); add "rates" for the 64-byte
+#                    rates (run by default only without --paths)
 #   --secs N         iperf3 duration (default 10 full, 6 quick)
 #   --rate-secs N    64-byte rate measurement per point (default 10 full, 3 quick)
 #   --rrul-secs N    flent rrul length (default 30 full, 10 quick)
@@ -163,7 +164,9 @@ else
 fi
 if [ -n "$only" ]; then
 	sel=
+	want_rates=
 	for p in ${only//,/ }; do
+		[ "$p" = rates ] && want_rates=1 && continue
 		case " $all_paths " in *" $p "*) sel+=" $p" ;;
 		*) echo "bench/run.sh: unknown path $p ($all_paths)" >&2; exit 2 ;; esac
 	done
@@ -173,6 +176,10 @@ if [ -n "$only" ]; then
 		case " $paths " in *" $p "*) sel+=" $p" ;; esac
 	done
 	cg_paths=$sel
+	if [ -z "$want_rates" ]; then
+		rate_kernel=
+		rate_pmds=
+	fi
 fi
 
 # Offload settings per column.  veth: the kernel's defaults (all on);

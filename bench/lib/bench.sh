@@ -279,20 +279,25 @@ bn_path_up() {
 		local log=$BN_OUT/logs/$p-$off-fwd.log
 		BN_FWD_LOG=$log
 		if [ "$p" = l2fk ]; then
-			# The NIC port: DPDK's net_af_packet, the anchor's wire PMD
-			# (as in `make run`), so the ratio to the anchor measures
-			# the kernel-facing side and the app.  Offload
-			# setting "auto" = the app's defaults (sleeps when idle),
-			# "poll" = its --poll busy-polling mode.
-			local nic="net_af_packet1,iface=$TB_WDP,qpairs=1" mode_args=()
+			# The NIC port as in `make run` (devtools/run-demo.sh): net_rtap
+			# backend=packet on the wire veth (TSO, vnet header; the peer
+			# keeps its checksum offload), one lcore for everything so
+			# the other core stays with the kernel.  BN_L2FK_NIC=afpacket
+			# uses DPDK's net_af_packet instead (raw: the peer finishes
+			# its checksums).  Offload setting "auto" = the app's
+			# defaults (sleeps when idle), "poll" = --poll.
+			local nic="net_rtap1,iface=$TB_WDP,backend=packet" mode_args=()
+			if [ "${BN_L2FK_NIC:-rtap}" = afpacket ]; then
+				nic="net_af_packet1,iface=$TB_WDP,qpairs=1"
+				ip netns exec "$TB_NS_SRV" ethtool -K "$TB_WSRV" tx off >/dev/null
+			fi
 			[ "$off" = poll ] && mode_args=(--poll)
-			echo "# l2fwd-kernel --vdev $nic -- --kernel-name $TB_KIF ${mode_args[*]}" >"$log"
-			tb_bg "$TB_NS_DP" stdbuf -oL "$BN_L2FK" -l 0,1 --no-pci --no-huge -m 512 \
+			echo "# l2fwd-kernel -l 0 --vdev $nic -- --kernel-name $TB_KIF ${mode_args[*]}" >"$log"
+			tb_bg "$TB_NS_DP" stdbuf -oL "$BN_L2FK" -l 0 --no-pci --no-huge -m 512 \
 				--file-prefix "$TB" --log-level=lib.eal:warning \
 				--vdev "$nic" -- --kernel-name "$TB_KIF" --stats 1 \
 				"${mode_args[@]}" >>"$log" 2>&1
 			BN_FWD_PID=$TB_LAST_PID
-			ip netns exec "$TB_NS_SRV" ethtool -K "$TB_WSRV" tx off >/dev/null
 		else
 			local pmds wire
 			# shellcheck disable=SC2207

@@ -45,6 +45,9 @@ RESULTS = [
     ("tcp4_up_1", "rtap_afp", "tso", "NA", None, "-",
      {"why": "n/a (path lacks TSO: net_af_packet cannot send GSO frames)"}),
     ("tx64_wire", "pmd:net_af_packet", "-", "PASS", 0.8, "Mpps", {}),
+    # rxonly at the sender's rate: flagged, the ratio is the sender's.
+    ("rx64_wire", "pmd:net_af_packet", "-", "PASS", 0.60, "Mpps", {"sender_mpps": 0.62}),
+    ("rx64_wire", "pmd:rtap_packet", "-", "PASS", 0.55, "Mpps", {"sender_mpps": 0.90}),
     ("tx64_wire", "pmd:rtap_packet", "-", "PASS", 1.0, "Mpps", {}),
 ]
 
@@ -109,6 +112,10 @@ def main():
     check("<td>5.00</td><td>&gt;= 4.00</td><td class='pass'>PASS</td>" in html,
           "target row (html)")
     target("rtap packet / net_af_packet, 64 B txonly", "FAIL", 1.25)
+    t = tg["rtap packet / net_af_packet, 64 B rxonly"]
+    check("sender-bound (pktflood 0.620 Mpps)" in t["note"], "sender-bound target note: " + t["note"])
+    check("PASS 0.600 Mpps [net_af_packet] sender-bound" in md, "sender-bound cell")
+    check("PASS 0.550 Mpps [rtap_packet] |" in md, "cell below the sender rate is not flagged")
     check("every target is measured in quick mode" in md, "quick-mode coverage note")
     # Instructions per frame: value, ratio to the anchor, burst; failures
     # keep their reason; the ns/frame row stays.

@@ -1582,7 +1582,9 @@ rtap_remove(struct rte_vdev_device *vdev)
 	struct rte_eth_dev *dev;
 
 	dev = rte_eth_dev_allocated(rte_vdev_device_name(vdev));
-	if (dev == NULL)
+	/* A secondary may have closed its side already: the name still
+	 * resolves in the shared data, the port is unused here. */
+	if (dev == NULL || dev->state == RTE_ETH_DEV_UNUSED)
 		return 0;	/* already closed */
 	rte_eth_dev_close(dev->data->port_id);
 	return 0;

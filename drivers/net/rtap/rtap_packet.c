@@ -705,9 +705,12 @@ rtap_pkt_queues_stop(struct rte_eth_dev *dev)
 	}
 	if (pk == NULL)
 		return;
-	for (i = 0; i < pk->nb_fds; i++)
+	p->nb_fds = 0;	/* the fd table handed to secondaries */
+	for (i = 0; i < pk->nb_fds; i++) {
+		p->qfd[i] = -1;
 		if (pk->fd[i] >= 0)
 			rtap_packet_close_queue(p, i, pk->fd[i]);
+	}
 	pk->nb_fds = 0;
 }
 
@@ -724,6 +727,9 @@ rtap_pkt_queues_start(struct rte_eth_dev *dev)
 		if (ret < 0)
 			goto fail;
 		pk->nb_fds = i + 1;
+		/* Secondaries get these over the mp channel (rtap_mp.c). */
+		p->qfd[i] = pk->fd[i];
+		p->nb_fds = pk->nb_fds;
 	}
 	for (i = 0; i < dev->data->nb_rx_queues; i++) {
 		struct rtap_pkt_rxq *q = dev->data->rx_queues[i];
@@ -774,12 +780,16 @@ rtap_pkt_rx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 	struct rtap_rxq *b = &q->base;
 	struct rtap_priv *p = b->c.priv;
 	uint16_t nb_rx = 0;
-	int n, i;
+	int n, i, fd;
 
 	if (unlikely(!b->c.started || b->c.dead ||
 		     rtap_load_relaxed(&p->gone)))
 		return 0;
-	n = recvmmsg(q->fd, q->msg, RTE_MIN(nb_pkts, RTAP_PKT_BATCH),
+	/* q is shared memory; the socket's fd number is this process's. */
+	fd = rtap_proc_of(&b->c)->qfd[b->c.qid];
+	if (unlikely(fd < 0) && (fd = rtap_proc_queue_fd(&b->c, 0)) < 0)
+		return 0;
+	n = recvmmsg(fd, q->msg, RTE_MIN(nb_pkts, RTAP_PKT_BATCH),
 		     MSG_DONTWAIT, NULL);
 	if (n <= 0) {
 		if (n < 0 && errno != EAGAIN && errno != EINTR) {
@@ -845,7 +855,8 @@ rtap_pkt_rx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 				s->m[j]->next = NULL;
 			b->xs.alloc_fail++;
 			b->c.dropped++;
-			p->dev->data->rx_mbuf_alloc_failed++;
+			rte_eth_devices[b->c.port_id].data->
+				rx_mbuf_alloc_failed++;
 			continue;
 		}
 		/* The used mbufs leave with the frame; fresh ones take
@@ -886,14 +897,14 @@ rtap_pkt_rx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
  * push-back (EAGAIN, ENOBUFS) the rest stays with the caller.
  */
 static int
-rtap_pkt_send(struct rtap_pkt_txq *q, unsigned int n)
+rtap_pkt_send(struct rtap_pkt_txq *q, int fd, unsigned int n)
 {
 	struct rtap_txq *b = &q->base;
 	unsigned int done = 0;
 	int k;
 
 	while (done < n) {
-		k = sendmmsg(q->fd, &q->msg[done], n - done, MSG_DONTWAIT);
+		k = sendmmsg(fd, &q->msg[done], n - done, MSG_DONTWAIT);
 		if (k > 0) {
 			done += (unsigned int)k;
 			continue;
@@ -930,7 +941,9 @@ rtap_pkt_tx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 	struct rtap_txq *b = &q->base;
 	struct rtap_priv *p = b->c.priv;
 	struct rte_mbuf *batch[RTAP_PKT_BATCH];
+	struct rtap_proc *pp = rtap_proc_of(&b->c);
 	uint16_t i = 0, consumed = 0;
+	int fd;
 
 	if (unlikely(!b->c.started))
 		return 0;
@@ -938,6 +951,10 @@ rtap_pkt_tx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 		b->xs.link_down += nb_pkts;
 		return 0;
 	}
+	/* Same mapping as queues_start; the fd number is this process's. */
+	fd = pp->nb_fds > 0 ? pp->qfd[b->c.qid % pp->nb_fds] : -1;
+	if (unlikely(fd < 0) && (fd = rtap_proc_queue_fd(&b->c, 1)) < 0)
+		return 0;
 	while (i < nb_pkts) {
 		unsigned int n = 0, k, sent;
 
@@ -980,7 +997,7 @@ rtap_pkt_tx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 		}
 		if (n == 0)
 			continue;
-		sent = (unsigned int)rtap_pkt_send(q, n);
+		sent = (unsigned int)rtap_pkt_send(q, fd, n);
 		for (k = 0; k < sent; k++) {
 			struct rte_mbuf *m = batch[k];
 
@@ -1038,7 +1055,7 @@ rtap_packet_dev_info(struct rtap_priv *p, struct rte_eth_dev_info *info)
 const struct rtap_backend_ops rtap_packet_ops = {
 	.name = "packet",
 	.flags = RTAP_BE_F_VNET_HDR | RTAP_BE_F_QUEUE_FLAGS |
-		 RTAP_BE_F_RX_SOCK_INTR,
+		 RTAP_BE_F_RX_SOCK_INTR | RTAP_BE_F_SECONDARY,
 	.dev_open = rtap_packet_dev_open,
 	.dev_close = rtap_packet_dev_close,
 	.dev_info = rtap_packet_dev_info,

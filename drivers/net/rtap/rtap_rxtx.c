@@ -197,11 +197,12 @@ rtap_queue_unclaim(struct rtap_queue_common *c, int32_t me)
 				    __ATOMIC_RELAXED);
 }
 
-/* The fd of queue index idx in this process (a secondary asks the
- * primary for the current ones first). */
-static int
-rtap_queue_fd(struct rtap_proc *pp, struct rtap_queue_common *c, int tx)
+/* The fd of a queue in this process (a secondary asks the primary for
+ * the current ones first); Tx queue j uses fd j % nb_fds. */
+int
+rtap_proc_queue_fd(struct rtap_queue_common *c, int tx)
 {
+	struct rtap_proc *pp = rtap_proc_of(c);
 	struct rtap_priv *p = c->priv;
 	uint16_t idx = c->qid;
 
@@ -289,7 +290,7 @@ rtap_rxq_attach(struct rtap_rxq *q, struct rtap_qproc *r)
 
 	if (r->ring_ok)
 		return 0;
-	fd = rtap_queue_fd(pp, &q->c, 0);
+	fd = rtap_proc_queue_fd(&q->c, 0);
 	if (fd < 0)
 		return -EBADF;
 	if (rtap_queue_claim(&q->c, pp->pid, &stale) < 0)
@@ -654,7 +655,7 @@ rtap_txq_attach(struct rtap_txq *q, struct rtap_qproc *r)
 
 	if (r->ring_ok)
 		return 0;
-	fd = rtap_queue_fd(pp, &q->c, 1);
+	fd = rtap_proc_queue_fd(&q->c, 1);
 	if (fd < 0)
 		return -EBADF;
 	if (rtap_queue_claim(&q->c, pp->pid, &stale) < 0)

@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+#
+# net_rtap multi-process (test_pmd_mp.c): a primary and real secondary
+# processes share the port.  DPDK 22.11 secondaries cannot attach to a
+# --no-huge primary (its memory is not shared), so this reserves 2 MB
+# hugepages, mounts a private hugetlbfs and restores nr_hugepages and the
+# mount on any exit.  Fails loudly when hugepages cannot be reserved.
+#   $1: tap | packet (default: both)
+set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+top=${RTAP_SOURCE_DIR:-$(cd "$here/../../.." && pwd)}
+build=${RTAP_BUILD_DIR:-$top/build}
+bin=$build/test/integration/pmd/test_pmd_mp
+pages=${RTAP_MP_HUGEPAGES:-160}		# 320 MB: primary -m 128 + slack
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+[ "$(id -u)" -eq 0 ] || fail "needs root (hugepages, netns, TAP)"
+[ -x "$bin" ] || fail "not built: $bin"
+nr=/proc/sys/vm/nr_hugepages
+[ -w "$nr" ] || fail "$nr not writable: cannot reserve hugepages"
+grep -q hugetlbfs /proc/filesystems || fail "kernel has no hugetlbfs"
+
+saved=$(cat "$nr")
+dir=$(mktemp -d /run/rtap-mp-huge.XXXXXX) || fail "mktemp"
+mounted=
+cleanup() {
+	[ -n "$mounted" ] && umount "$dir" 2>/dev/null
+	rmdir "$dir" 2>/dev/null
+	# Others may have raised it meanwhile: give back only ours.
+	local now
+	now=$(cat "$nr")
+	[ "$now" -ge "$want" ] && echo $((now - pages)) >"$nr" 2>/dev/null
+	[ "$(cat "$nr")" -lt "$saved" ] && echo "$saved" >"$nr"
+	rm -rf /var/run/dpdk/rtapmp* 2>/dev/null
+}
+want=$((saved + pages))
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+echo "$want" >"$nr"
+got=$(cat "$nr")
+[ "$got" -ge "$want" ] ||
+	fail "asked for $want hugepages (2 MB), kernel gave $got (memory fragmented?)"
+free=$(awk '/HugePages_Free/ {print $2}' /proc/meminfo)
+[ "$free" -ge "$pages" ] || fail "only $free free hugepages, need $pages"
+mount -t hugetlbfs -o pagesize=2M,size=$((pages * 2))M nodev "$dir" ||
+	fail "cannot mount hugetlbfs on $dir"
+mounted=1
+echo "hugepages: $saved -> $got (2 MB), hugetlbfs on $dir (${pages} pages)"
+
+rc=0
+for be in ${1:-tap packet}; do
+	echo "=== backend=$be"
+	timeout 120 "$bin" primary "$be" "$dir" || { echo "FAIL: backend=$be"; rc=1; }
+	# EAL leaves its hugepage files (a secondary maps them by name):
+	# free the pages for the next run.
+	rm -f "$dir"/*
+done
+exit $rc

@@ -6,9 +6,11 @@ its number and its share of the kernel-limit (veth) column; then one ratio
 line per speed target of issues 7, 3 and 5, and a trend table over the kept
 runs (bench/results/*/run.json plus bench/reports/history.jsonl).
 
-  render.py RUN_DIR [--elapsed SECS] [--history FILE]
+  render.py RUN_DIR [--elapsed SECS] [--history FILE] [--headline CMD]
 
 --history appends this run's key numbers to FILE (the committed trend).
+--headline prints the headline block of doc/performance.md for this
+(already rendered) run: CMD is the command line that produced it.
 """
 import argparse
 import glob
@@ -389,13 +391,7 @@ def render_md(run, rows, tg, an, trend, elapsed):
     L.append("")
     L.append("## Targets (ratios measured in this run)")
     L.append("")
-    L.append("| issue | target | measured | ratio | bound | status | note |")
-    L.append("|---|---|---|---|---|---|---|")
-    for t in tg:
-        L.append("| %s | %s | %s | %s | %s %s | %s | %s |" % (
-            t["issue"], t["what"], measured(t),
-            "-" if t["ratio"] is None else "%.2f" % t["ratio"],
-            t["op"], fmt(t["bound"]), t["status"], t["note"]))
+    L += targets_md(tg)
     L.append("")
     L.append("Targets marked n/a name the missing cell; %s." % (
         "every target is measured in quick mode (`make bench`); "
@@ -498,11 +494,57 @@ def render_html(run, rows, tg, an, trend, plots):
     return "\n".join(H)
 
 
+def targets_md(tg):
+    L = ["| issue | target | measured | ratio | bound | status | note |",
+         "|---|---|---|---|---|---|---|"]
+    for t in tg:
+        L.append("| %s | %s | %s | %s | %s %s | %s | %s |" % (
+            t["issue"], t["what"], measured(t),
+            "-" if t["ratio"] is None else "%.2f" % t["ratio"],
+            t["op"], fmt(t["bound"]), t["status"], t["note"]))
+    return L
+
+
+def headline(run, tg, cmd):
+    m = run.meta
+    st = m["stamp"]
+    date = "%s-%s-%s %s:%s UTC" % (st[0:4], st[4:6], st[6:8], st[9:11], st[11:13])
+    L = ["Run `%s` (%s mode), %s, git `%s`, kernel %s, %s CPUs, load average "
+         "at start %s, %s s of measurements:" % (
+             st, m["mode"], date, m.get("git"), m.get("kernel"), m.get("cpus"),
+             m.get("loadavg_start"), m.get("elapsed_s", "?")),
+         "", "    " + cmd, ""]
+    L += targets_md(tg)
+    L.append("")
+
+    def val(sel):
+        v, _ = run.get(*sel)
+        return v
+
+    a_i = val(("cpu_instr", "tap_afp", "off"))
+    r_i = val(("cpu_instr", "rtap_pkt", "off"))
+    if a_i and r_i:
+        L.append("CPU, same run: user-space instructions per forwarded frame "
+                 "(callgrind, testpmd io-fwd, 64 B both ways, empty polls taken "
+                 "out): net_tap<->net_af_packet %s, net_rtap tap<->net_rtap packet "
+                 "%s (%.2fx; the kernel work behind net_tap's readv/writev per "
+                 "frame is not counted)." % (fmt(a_i), fmt(r_i), r_i / a_i))
+    a_n = val(("cpu_tcp4_up", "tap_afp", "best"))
+    r_n = val(("cpu_tcp4_up", "rtap_pkt", "best"))
+    if a_n and r_n:
+        L.append("CPU time per forwarded frame in the TCP v4 upload (perf "
+                 "task-clock, kernel time in the forwarder's syscalls included): "
+                 "anchor %s ns, net_rtap tap<->net_rtap packet %s ns (its frames "
+                 "are up to 64 KB GSO frames)." % (fmt(a_n), fmt(r_n)))
+    return "\n".join(L) + "\n"
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("run_dir")
     ap.add_argument("--elapsed", type=int, default=0)
     ap.add_argument("--history")
+    ap.add_argument("--headline")
     a = ap.parse_args()
     meta, res = load(a.run_dir)
     if a.elapsed:
@@ -512,6 +554,12 @@ def main():
     tg = targets(run)
     an = anchors(run)
     keys = key_numbers(run)
+    if a.headline:
+        if "elapsed_s" not in meta and os.path.exists(os.path.join(a.run_dir, "run.json")):
+            meta["elapsed_s"] = json.load(open(os.path.join(a.run_dir, "run.json")))[
+                "meta"].get("elapsed_s", "?")
+        sys.stdout.write(headline(run, tg, a.headline))
+        return 0
     if a.history:
         with open(a.history, "a") as f:
             f.write(json.dumps({"stamp": meta["stamp"], "mode": meta["mode"],

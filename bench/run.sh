@@ -15,7 +15,8 @@
 #   --rate-secs N    64-byte rate measurement per point (default 10 full, 3 quick)
 #   --rrul-secs N    flent rrul length (default 30 full, 10 quick)
 #   --cg-secs N      flood length of the callgrind instruction count (default 4)
-#   --publish        copy the rendered report and plots to bench/reports/latest
+#   --publish        copy the rendered report, profiles and plots to
+#                    bench/reports/latest (full) or bench/reports/quick (quick)
 #                    and append the key numbers to bench/reports/history.jsonl
 #   --no-profile     skip the perf record profiles (full mode takes them)
 #
@@ -480,6 +481,7 @@ bn_plots
 "$BN_PY" "$here/render.py" "$BN_OUT" --elapsed $((t_end - t_start)) || exit 1
 if [ -n "$publish" ]; then
 	rep=$here/reports/latest
+	[ "$mode" = quick ] && rep=$here/reports/quick
 	rm -rf "$rep"
 	mkdir -p "$rep/plots"
 	cp "$BN_OUT"/matrix.md "$BN_OUT"/matrix.html "$BN_OUT"/run.json "$rep/"

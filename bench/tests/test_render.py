@@ -74,6 +74,8 @@ def main():
                 f.write(json.dumps(r) + "\n")
         subprocess.run([sys.executable, RENDER, run], check=True,
                        stdout=subprocess.DEVNULL)
+        head = subprocess.run([sys.executable, RENDER, run, "--headline", "make bench"],
+                              check=True, capture_output=True, text=True).stdout
         md = open(os.path.join(run, "matrix.md")).read()
         html = open(os.path.join(run, "matrix.html")).read()
         out = json.load(open(os.path.join(run, "run.json")))
@@ -135,6 +137,12 @@ def main():
     check(out["keys"]["rtap pkt instr/frame"] == 800.0, "trend key value")
     check("<td class='fail'>" in html and "<td class='pass'>" in html, "html cell classes")
     check("20990101T000000Z" in md.split("## Trend")[1], "trend lists this run")
+    # The doc's headline block: command, the same target table, CPU lines.
+    check("\n    make bench\n" in head, "headline names the command")
+    check("| 7 | net_rtap tap / net_tap, 64 B DPDK->kernel (txonly) | 2.50 / 0.500 | 5.00 |" in head,
+          "headline target table")
+    check("net_tap<->net_af_packet 400, net_rtap tap<->net_rtap packet 800 (2.00x;" in head,
+          "headline instructions line: " + head)
     print("test_render: 1 passed, 0 failed")
 
 

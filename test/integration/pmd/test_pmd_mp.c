@@ -5,7 +5,7 @@
  * queue 0.  Driven by test_pmd_mp.sh, which reserves the hugepages DPDK
  * needs to share memory between processes.
  *
- *   test_pmd_mp primary tap|packet HUGEDIR
+ *   test_pmd_mp primary tap|packet|xdp HUGEDIR
  *   test_pmd_mp secondary MODE PREFIX HUGEDIR   (spawned by the primary)
  *
  * TAP (2 Rx / 2 Tx queues): the secondary sends 16 UDP frames on Tx queue
@@ -22,7 +22,7 @@
  * back to full and the primary's fd count back to its start.
  * packet (veth): the same Tx check and Rx spread by the socket fanout:
  * every frame exactly once, all frames of a flow in one process, counts
- * equal to each process's queue stats.
+ * equal to each process's queue stats.  xdp: a secondary is refused.
  */
 
 #include <errno.h>
@@ -247,14 +247,27 @@ secondary(const char *mode)
 			 "rmv callback");
 		got = rte_eth_rx_burst(port, 1, rx, 32);	/* makes the ring */
 		RT_CHECK(got == 0, "linger: %u stray frames", got);
-		printf("POLLING\n");
+		printf("POLLING %d\n", (int)getpid());
 		fflush(stdout);
+		/* Across the primary's stop/start: new fds, fetched again
+		 * by the first burst after the restart. */
+		nflow = 0;
 		for (i = 0; i < 100000 && !rmv_seen; i++) {
+			unsigned int j;
+
 			got = rte_eth_rx_burst(port, 1, rx, 32);
+			for (j = 0; j < got; j++)
+				check_reply(rx[j], PRI_SPORT + 50, 1, seen);
 			rte_pktmbuf_free_bulk(rx, got);
-			rte_eth_tx_burst(port, 1, tx, 0);
+			nflow += got;
+			if (got > 0 && nflow == NREP) {
+				printf("RESUMED %u\n", nflow);
+				fflush(stdout);
+			}
 			usleep(100);
 		}
+		RT_CHECK(nflow == NREP, "linger: %u of %u frames after the restart",
+			 nflow, NREP);
 		RT_CHECK(rmv_seen, "no INTR_RMV after the primary closed");
 		/* Bursts after the close are no-ops, not use-after-free. */
 		RT_CHECK(rte_eth_rx_burst(port, 1, rx, 32) == 0, "rx after close");
@@ -457,7 +470,7 @@ primary_setup_port(void)
 		snprintf(args, sizeof(args), "iface=%s,mac=%s", dpdk_if,
 			 KMAC);
 	else
-		snprintf(args, sizeof(args), "backend=packet,iface=%s",
+		snprintf(args, sizeof(args), "backend=%s,iface=%s", backend,
 			 dpdk_if);
 	RT_CHECK(rte_vdev_init(VDEV, args) == 0, "vdev %s %s", VDEV, args);
 	port = rt_port_by_name(VDEV);
@@ -469,6 +482,14 @@ primary_setup_port(void)
 	}
 	rte_ether_unformat_addr(KMAC, &kmac);
 
+	if (strcmp(backend, "xdp") == 0) {
+		/* XSKs and their UMEM are not shared: refused, clearly. */
+		sec_spawn("early");
+		RT_CHECK(sec_finish("backend=xdp cannot be used from a secondary process"),
+			 "xdp secondary: no clear error line");
+		RT_OK("backend=xdp: a secondary is refused with a clear error");
+		return;
+	}
 	/* A secondary before the queues exist: refused, clearly. */
 	sec_spawn("early");
 	RT_CHECK(sec_finish("has not configured and set up the port's queues yet"),
@@ -570,6 +591,29 @@ primary_tap(void)
 	/* ---- primary stops and closes while a secondary polls ---- */
 	sec_spawn("linger");
 	sec_expect("POLLING", line, sizeof(line));
+	/* rxq 1 is the secondary's now: a burst here must not touch it. */
+	RT_CHECK(rte_eth_rx_burst(port, 1, rx, 32) == 0, "stole from rxq 1");
+	RT_CHECK(q1->c.owner == atoi(line + 8) &&
+		 RTAP_PROC(&rte_eth_devices[port])->rxq[1].ring_ok == 0 &&
+		 RTAP_PROC(&rte_eth_devices[port])->rxq[1].refused == 1,
+		 "rxq 1 owner %d, secondary %s", q1->c.owner, line + 8);
+	RT_OK("a queue polled by the secondary is refused to the primary (one owner per queue)");
+	/* Restart under the secondary: it re-fetches the new fds. */
+	RT_CHECK(rte_eth_dev_stop(port) == 0, "stop");
+	RT_CHECK(q1->c.owner == 0, "stop left rxq 1 owned by %d",
+		 q1->c.owner);
+	RT_CHECK(rte_mempool_avail_count(pool) == POOL_N,
+		 "mempool %u of %u after stop", rte_mempool_avail_count(pool),
+		 POOL_N);
+	RT_CHECK(rte_eth_dev_start(port) == 0, "restart");
+	/* Teach tun the flow on queue 1 (primary Tx), reply to it. */
+	tx[0] = out_frame(PRI_SPORT + 50, 0);
+	rt_tx_all(port, 1, tx, 1);
+	capture_expect(cap, PRI_SPORT + 50, 1);
+	inject(inj, PRI_SPORT + 50, 1, NREP);
+	sec_expect("RESUMED", line, sizeof(line));
+	RT_OK("primary stop/start under a polling secondary: its rings dropped at stop (mempool full), new fds fetched after the start, %u frames on rxq 1",
+	      NREP);
 	RT_CHECK(rte_eth_dev_stop(port) == 0, "stop");
 	RT_CHECK(rte_mempool_avail_count(pool) == POOL_N,
 		 "mempool %u of %u after stop", rte_mempool_avail_count(pool),
@@ -682,7 +726,7 @@ primary(void)
 	(void)nsfd;
 	snprintf(prefix, sizeof(prefix), "rtapmp%d", getpid());
 	snprintf(dpdk_if, sizeof(dpdk_if), "mp%d", getpid() % 100000);
-	if (strcmp(backend, "packet") == 0) {
+	if (strcmp(backend, "tap") != 0) {
 		snprintf(kern_if, sizeof(kern_if), "mk%d", getpid() % 100000);
 		rt_sh("ip link add %s type veth peer name %s", dpdk_if,
 		      kern_if);
@@ -700,8 +744,10 @@ primary(void)
 	primary_setup_port();
 	if (strcmp(backend, "tap") == 0)
 		primary_tap();
-	else
+	else if (strcmp(backend, "packet") == 0)
 		primary_packet();
+	else
+		RT_CHECK(rte_eth_dev_close(port) == 0, "close xdp port");
 	RT_CHECK(rt_count_fds() == fds_start, "primary fds %u at start, %u after close",
 		 fds_start, rt_count_fds());
 	RT_OK("primary fds back to %u after close", fds_start);
@@ -719,7 +765,8 @@ main(int argc, char **argv)
 		snprintf(backend, sizeof(backend), "%s", argv[2]);
 		hugedir = argv[3];
 		RT_CHECK(strcmp(backend, "tap") == 0 ||
-			 strcmp(backend, "packet") == 0, "backend %s", backend);
+			 strcmp(backend, "packet") == 0 ||
+			 strcmp(backend, "xdp") == 0, "backend %s", backend);
 		return primary();
 	}
 	if (argc == 5 && strcmp(argv[1], "secondary") == 0) {
@@ -727,6 +774,7 @@ main(int argc, char **argv)
 		hugedir = argv[4];
 		return secondary(argv[2]);
 	}
-	fprintf(stderr, "usage: %s primary tap|packet HUGEDIR\n", argv[0]);
+	fprintf(stderr, "usage: %s primary tap|packet|xdp HUGEDIR\n",
+		argv[0]);
 	return 2;
 }

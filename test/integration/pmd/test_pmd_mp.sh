@@ -6,7 +6,7 @@
 # --no-huge primary (its memory is not shared), so this reserves 2 MB
 # hugepages, mounts a private hugetlbfs and restores nr_hugepages and the
 # mount on any exit.  Fails loudly when hugepages cannot be reserved.
-#   $1: tap | packet (default: both)
+#   $1: tap | packet | xdp (default: all three)
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=${RTAP_SOURCE_DIR:-$(cd "$here/../../.." && pwd)}
@@ -49,7 +49,7 @@ mounted=1
 echo "hugepages: $saved -> $got (2 MB), hugetlbfs on $dir (${pages} pages)"
 
 rc=0
-for be in ${1:-tap packet}; do
+for be in ${1:-tap packet xdp}; do
 	echo "=== backend=$be"
 	timeout 120 "$bin" primary "$be" "$dir" || { echo "FAIL: backend=$be"; rc=1; }
 	# EAL leaves its hugepage files (a secondary maps them by name):

@@ -7,6 +7,7 @@
 #   make run     the demo: netns testbed, real kernel traffic through DPDK
 #   make bench   quick benchmark against the anchors (< 5 min)
 #   make matrix  the full benchmark matrix (< 45 min)
+#   make lint    cppcheck + clang-tidy (.clang-tidy), fails on any finding
 #   make clean   remove the build directory
 
 DEPS_PREFIX ?= /opt/rtap-deps
@@ -14,7 +15,7 @@ BUILD ?= build
 MESON_OPTS ?=
 export RTAP_DEPS_PREFIX := $(DEPS_PREFIX)
 
-.PHONY: all deps build test unit integration run bench matrix clean
+.PHONY: all deps build test unit integration run bench matrix lint clean
 
 all: build
 
@@ -44,6 +45,9 @@ bench: build
 
 matrix: build
 	@bench/run.sh --full --build $(BUILD)
+
+lint: $(BUILD)/build.ninja
+	@devtools/lint.sh $(BUILD)
 
 clean:
 	rm -rf $(BUILD)

@@ -69,6 +69,8 @@ nlmon_log(const struct rtap_nlmon *nl, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
+	/* clang 14 false positive: ap is started just above.
+	 * NOLINTNEXTLINE(clang-analyzer-valist.Uninitialized) */
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	if (nl->ops.log != NULL)

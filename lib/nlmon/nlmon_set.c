@@ -130,6 +130,7 @@ genl_open(struct genl_ctx *g)
 {
 	int ret;
 
+	memset(g, 0, sizeof(*g));
 	g->s = nlmon_sock_open(NETLINK_GENERIC);
 	if (g->s == NULL)
 		return -errno;

@@ -145,7 +145,7 @@ rtap_tap_dev_open(struct rtap_priv *p)
 	struct ifreq ifr;
 	unsigned int probe;
 	short flags = RTAP_TAP_FLAGS | IFF_NAPI;
-	int ret, fd;
+	int ret, fd = -1;
 
 	t = rte_zmalloc("rtap_tap", sizeof(*t), 0);
 	if (t == NULL)

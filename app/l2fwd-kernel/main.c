@@ -157,6 +157,7 @@ assign_lcores(void)
 
 	RTE_LCORE_FOREACH(lc)
 		lcores[nb++] = lc;
+	RTE_VERIFY(nb > 0);	/* the main lcore is always in the set */
 	for (i = 0; i < l2fk.nb_pairs; i++) {
 		struct l2fk_pair *p = &l2fk.pairs[i];
 

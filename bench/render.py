@@ -10,7 +10,8 @@ runs (bench/results/*/run.json plus bench/reports/history.jsonl).
 
 --history appends this run's key numbers to FILE (the committed trend).
 --headline prints the headline block of doc/performance.md for this
-(already rendered) run: CMD is the command line that produced it.
+(already rendered) run: CMD is the command line that produced it; with
+--doc FILE it replaces the block between FILE's headline markers instead.
 """
 import argparse
 import glob
@@ -545,6 +546,7 @@ def main():
     ap.add_argument("--elapsed", type=int, default=0)
     ap.add_argument("--history")
     ap.add_argument("--headline")
+    ap.add_argument("--doc")
     a = ap.parse_args()
     meta, res = load(a.run_dir)
     if a.elapsed:
@@ -558,7 +560,18 @@ def main():
         if "elapsed_s" not in meta and os.path.exists(os.path.join(a.run_dir, "run.json")):
             meta["elapsed_s"] = json.load(open(os.path.join(a.run_dir, "run.json")))[
                 "meta"].get("elapsed_s", "?")
-        sys.stdout.write(headline(run, tg, a.headline))
+        block = headline(run, tg, a.headline)
+        if not a.doc:
+            sys.stdout.write(block)
+            return 0
+        text = open(a.doc).read()
+        b = text.find("<!-- headline:begin")
+        e = text.find("<!-- headline:end -->")
+        if b < 0 or e < b:
+            print("render.py: %s has no headline markers" % a.doc, file=sys.stderr)
+            return 1
+        b = text.index("\n", b) + 1
+        open(a.doc, "w").write(text[:b] + block + text[e:])
         return 0
     if a.history:
         with open(a.history, "a") as f:

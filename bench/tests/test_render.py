@@ -76,6 +76,12 @@ def main():
                        stdout=subprocess.DEVNULL)
         head = subprocess.run([sys.executable, RENDER, run, "--headline", "make bench"],
                               check=True, capture_output=True, text=True).stdout
+        doc = os.path.join(d, "perf.md")
+        open(doc, "w").write("# x\nkeep above\n<!-- headline:begin (gen) -->\nold\n"
+                             "<!-- headline:end -->\nkeep below\n")
+        subprocess.run([sys.executable, RENDER, run, "--headline", "make bench", "--doc", doc],
+                       check=True)
+        doc = open(doc).read()
         md = open(os.path.join(run, "matrix.md")).read()
         html = open(os.path.join(run, "matrix.html")).read()
         out = json.load(open(os.path.join(run, "run.json")))
@@ -143,6 +149,8 @@ def main():
           "headline target table")
     check("net_tap<->net_af_packet 400, net_rtap tap<->net_rtap packet 800 (2.00x;" in head,
           "headline instructions line: " + head)
+    check(doc == "# x\nkeep above\n<!-- headline:begin (gen) -->\n" + head +
+          "<!-- headline:end -->\nkeep below\n", "--doc replaces exactly the marked block")
     print("test_render: 1 passed, 0 failed")
 
 

@@ -193,6 +193,7 @@ struct rtap_xdp {
 	int sg_ok;		/* kernel >= 6.6 semantics (probed at bind) */
 	uint16_t dev_queues;	/* real rx queues of the interface */
 	uint16_t nb_xsk;
+	uint64_t missed_closed;	/* XDP_STATISTICS drops of closed XSKs */
 	struct rtap_xsk *xsk[RTAP_MAX_QUEUES];
 };
 
@@ -946,6 +947,40 @@ rtap_xdp_tx_queue_release(struct rte_eth_dev *dev, uint16_t qid)
 	dev->data->tx_queues[qid] = NULL;
 }
 
+/*
+ * Frames the kernel had for an XSK and dropped: no fill-ring buffer
+ * (rx_dropped) or Rx ring full (rx_ring_full), net/xdp/xsk.c
+ * __xsk_rcv().  The counters live in the socket and never reset.
+ */
+static uint64_t
+rtap_xsk_drops(const struct rtap_xsk *s)
+{
+	struct xdp_statistics st;
+	socklen_t len = sizeof(st);
+
+	memset(&st, 0, sizeof(st));
+	if (s == NULL || s->fd < 0 ||
+	    getsockopt(s->fd, SOL_XDP, XDP_STATISTICS, &st, &len) < 0)
+		return 0;
+	return st.rx_dropped + st.rx_ring_full;
+}
+
+static int
+rtap_xdp_get_missed(struct rtap_priv *p, uint64_t *missed)
+{
+	struct rtap_xdp *x = p->be_priv;
+	uint64_t n;
+	uint16_t i;
+
+	if (x == NULL)
+		return -ENOTSUP;
+	n = x->missed_closed;
+	for (i = 0; i < x->nb_xsk; i++)
+		n += rtap_xsk_drops(x->xsk[i]);
+	*missed = n;
+	return 0;
+}
+
 static void
 rtap_xdp_queues_stop(struct rte_eth_dev *dev)
 {
@@ -982,6 +1017,7 @@ rtap_xdp_queues_stop(struct rte_eth_dev *dev)
 		uint32_t k = i;
 
 		bpf_map_delete_elem(x->map_fd, &k);
+		x->missed_closed += rtap_xsk_drops(x->xsk[i]);
 		rtap_xsk_free(x->xsk[i]);
 		x->xsk[i] = NULL;
 	}
@@ -1449,6 +1485,7 @@ const struct rtap_backend_ops rtap_xdp_ops = {
 	.tx_queue_release = rtap_xdp_tx_queue_release,
 	.queues_start = rtap_xdp_queues_start,
 	.queues_stop = rtap_xdp_queues_stop,
+	.get_missed = rtap_xdp_get_missed,
 	.rx_burst = rtap_xdp_rx_burst,
 	.tx_burst = rtap_xdp_tx_burst,
 };

@@ -49,6 +49,20 @@
 #ifndef PACKET_FANOUT_FLAG_UNIQUEID
 #define PACKET_FANOUT_FLAG_UNIQUEID	0x2000
 #endif
+#ifndef PACKET_FANOUT_FLAG_IGNORE_OUTGOING
+#define PACKET_FANOUT_FLAG_IGNORE_OUTGOING	0x4000	/* not in 6.1 uapi */
+#endif
+
+/*
+ * Every member joins with the group's ignore-outgoing flag.  A socket in
+ * a fanout group receives through the group's packet_type hook, not its
+ * own, so the socket's PACKET_IGNORE_OUTGOING alone is not consulted by
+ * dev_queue_xmit_nit(): measured here, the host's own MLD reports and
+ * router solicitations reached DPDK until the group had the flag (test
+ * packet-ownmc).  Our own Tx never loops back either way (skb_loop_sk()
+ * matches the group through its id_match).
+ */
+#define RTAP_FANOUT_FLAGS	PACKET_FANOUT_FLAG_IGNORE_OUTGOING
 
 /*
  * Socket buffer limit (sk_rcvbuf/sk_sndbuf, what SO_RCVBUF reads back and
@@ -365,7 +379,8 @@ rtap_packet_join_fanout(struct rtap_priv *p, struct rtap_packet *pk, int fd,
 
 	if (pk->members == 0) {
 		/* Let the kernel pick a group id no other process uses. */
-		val = (pk->fanout_type | PACKET_FANOUT_FLAG_UNIQUEID) << 16;
+		val = (pk->fanout_type | RTAP_FANOUT_FLAGS |
+		       PACKET_FANOUT_FLAG_UNIQUEID) << 16;
 		ret = rtap_sockopt(fd, SOL_PACKET, PACKET_FANOUT, val);
 		if (ret == 0 && getsockopt(fd, SOL_PACKET, PACKET_FANOUT, &val,
 					   &len) < 0)
@@ -373,7 +388,8 @@ rtap_packet_join_fanout(struct rtap_priv *p, struct rtap_packet *pk, int fd,
 		if (ret == 0)
 			pk->fanout_id = val & 0xffff;
 	} else {
-		val = pk->fanout_id | (pk->fanout_type << 16);
+		val = pk->fanout_id |
+		      ((pk->fanout_type | RTAP_FANOUT_FLAGS) << 16);
 		ret = rtap_sockopt(fd, SOL_PACKET, PACKET_FANOUT, val);
 	}
 	if (ret < 0) {

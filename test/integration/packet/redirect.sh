@@ -26,10 +26,10 @@ tb_ns srv || fail "netns"
 NS_SRV=$TB_NS
 if [ "$CASE" = intr ]; then
 	# An idle link must be silent for an Rx interrupt to time out: no
-	# IPv6 on either end from the start (MLD reports and router
-	# solicitations come for seconds after link up; the DPDK side's own
-	# multicast loops back as PACKET_LOOPBACK, which
-	# PACKET_IGNORE_OUTGOING does not filter).
+	# IPv6 on the peer from the start (its MLD reports and router
+	# solicitations come for seconds after link up and are real
+	# incoming frames).  The DPDK side's own are never received (case
+	# ownmc); its IPv6 is off too so nothing on the link depends on it.
 	for ns in "$NS_DP" "$NS_SRV"; do
 		ip netns exec "$ns" sysctl -qw net.ipv6.conf.default.disable_ipv6=1 \
 			net.ipv6.conf.all.disable_ipv6=1 || fail "sysctl disable_ipv6"

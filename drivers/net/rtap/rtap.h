@@ -217,7 +217,7 @@ int rtap_rxq_start(struct rtap_rxq *q, int want_intr);
 void rtap_rxq_stop(struct rtap_rxq *q);
 int rtap_rxq_attach(struct rtap_rxq *q, struct rtap_qproc *r);
 void rtap_rxq_detach(struct rtap_rxq *q, struct rtap_qproc *r);
-void rtap_txq_start(struct rtap_txq *q);
+int rtap_txq_start(struct rtap_txq *q);
 void rtap_txq_stop(struct rtap_txq *q);
 int rtap_txq_attach(struct rtap_txq *q, struct rtap_qproc *r);
 void rtap_txq_detach(struct rtap_txq *q, struct rtap_qproc *r);

@@ -52,6 +52,18 @@ static unsigned int rtap_fixed_mac_idx;
 
 /* ------------------------------------------------------------ helpers */
 
+/* Read-only information, valid in any process. */
+static struct rtap_priv *
+rtap_port_priv_any(uint16_t port_id)
+{
+	struct rte_eth_dev *dev;
+
+	if (!rte_eth_dev_is_valid_port(port_id))
+		return NULL;
+	dev = &rte_eth_devices[port_id];
+	return rtap_dev_is_ours(dev) ? RTAP_PRIV(dev) : NULL;
+}
+
 static struct rtap_priv *
 rtap_port_priv(uint16_t port_id)
 {
@@ -585,7 +597,9 @@ rtap_queues_start(struct rte_eth_dev *dev)
 			goto fail;
 		}
 		q->fd = p->qfd[i % nb_fds];
-		rtap_txq_start(q);
+		ret = rtap_txq_start(q);
+		if (ret < 0)
+			goto fail;
 		q->c.started = 1;
 		dev->data->tx_queue_state[i] = RTE_ETH_QUEUE_STATE_STARTED;
 	}
@@ -1180,6 +1194,7 @@ rtap_tx_queue_start(struct rte_eth_dev *dev, uint16_t qid)
 {
 	struct rtap_priv *p = RTAP_PRIV(dev);
 	struct rtap_txq *q = dev->data->tx_queues[qid];
+	int ret;
 
 	if (p->be->rx_burst != NULL)
 		return rtap_own_queue_state(dev, qid, 0, 1);
@@ -1189,7 +1204,9 @@ rtap_tx_queue_start(struct rte_eth_dev *dev, uint16_t qid)
 	if (q->c.started)
 		return 0;
 	q->fd = p->qfd[qid % p->nb_fds];
-	rtap_txq_start(q);
+	ret = rtap_txq_start(q);
+	if (ret < 0)
+		return ret;
 	q->c.started = 1;
 	dev->data->tx_queue_state[qid] = RTE_ETH_QUEUE_STATE_STARTED;
 	return 0;
@@ -1595,7 +1612,7 @@ rtap_remove(struct rte_vdev_device *vdev)
 int
 rte_pmd_rtap_get_ifname(uint16_t port_id, char *buf, size_t len)
 {
-	struct rtap_priv *p = rtap_port_priv(port_id);
+	struct rtap_priv *p = rtap_port_priv_any(port_id);
 
 	if (p == NULL)
 		return -ENODEV;
@@ -1608,7 +1625,7 @@ rte_pmd_rtap_get_ifname(uint16_t port_id, char *buf, size_t len)
 int
 rte_pmd_rtap_get_ifindex(uint16_t port_id)
 {
-	struct rtap_priv *p = rtap_port_priv(port_id);
+	struct rtap_priv *p = rtap_port_priv_any(port_id);
 
 	if (p == NULL)
 		return -ENODEV;

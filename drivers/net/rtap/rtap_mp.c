@@ -319,9 +319,10 @@ static void
 rtap_mp_req_init(struct rte_mp_msg *msg, struct rte_eth_dev *dev,
 		 enum rtap_mp_op op, uint32_t scope, uint16_t qid)
 {
-	struct rtap_mp_req *req = (void *)msg->param;
+	struct rtap_mp_req *req;
 
 	memset(msg, 0, sizeof(*msg));
+	req = (void *)msg->param;
 	strlcpy(msg->name, RTAP_MP_NAME, sizeof(msg->name));
 	msg->len_param = sizeof(*req);
 	req->op = op;

@@ -230,6 +230,28 @@ rtap_claim_refused(struct rtap_queue_common *c, struct rtap_qproc *r,
 }
 
 /*
+ * At (re)start in the primary: a process that still owns the queue (a
+ * secondary that did not answer the release at stop) would keep posting
+ * into the slots about to be refilled.  A dead owner's requests died with
+ * it.
+ */
+static int
+rtap_queue_start_check(struct rtap_queue_common *c, const char *dir)
+{
+	int32_t cur = rtap_load_relaxed(&c->owner);
+
+	if (cur == 0)
+		return 0;
+	if (kill(cur, 0) != 0 && errno == ESRCH) {
+		rtap_store_relaxed(&c->owner, 0);
+		return 0;
+	}
+	RTAP_LOG(ERR, "port %u %s queue %u: still served by process %d, which did not release it at stop; stop polling it there (or end that process), then start again",
+		 c->port_id, dir, c->qid, (int)cur);
+	return -EBUSY;
+}
+
+/*
  * Fill the slots with mbufs (primary, dev_start / queue start).  No ring
  * yet: the first burst of the process polling the queue makes it.
  */
@@ -239,6 +261,9 @@ rtap_rxq_start(struct rtap_rxq *q, int want_intr)
 	uint16_t i;
 	int ret;
 
+	ret = rtap_queue_start_check(&q->c, "Rx");
+	if (ret < 0)
+		return ret;
 	q->efd = -1;
 	q->c.dead = 0;
 	q->in_flight = 0;
@@ -584,9 +609,8 @@ repost:
 
 /* ---------------------------------------------------------------- Tx */
 
-/* Reset the slot stack (primary, dev_start / queue start). */
-void
-rtap_txq_start(struct rtap_txq *q)
+static void
+rtap_txq_reset(struct rtap_txq *q)
 {
 	uint16_t i;
 
@@ -596,6 +620,17 @@ rtap_txq_start(struct rtap_txq *q)
 		q->free_idx[i] = (uint16_t)(q->nb_desc - 1 - i);
 		q->slots[i].m = NULL;
 	}
+}
+
+/* Reset the slot stack (primary, dev_start / queue start). */
+int
+rtap_txq_start(struct rtap_txq *q)
+{
+	int ret = rtap_queue_start_check(&q->c, "Tx");
+
+	if (ret == 0)
+		rtap_txq_reset(q);
+	return ret;
 }
 
 static inline void
@@ -666,7 +701,7 @@ rtap_txq_attach(struct rtap_txq *q, struct rtap_qproc *r)
 			 q->c.port_id, q->c.qid, q->nb_desc - q->nb_free);
 		for (i = 0; i < q->nb_desc; i++)
 			rte_pktmbuf_free(q->slots[i].m);
-		rtap_txq_start(q);
+		rtap_txq_reset(q);
 	}
 	ret = rtap_ring_init(&r->ring, q->nb_desc, fd);
 	if (ret < 0) {

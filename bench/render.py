@@ -239,6 +239,8 @@ def cell(run, test, path, offload):
         txt += "; ICMP p50/p99 %s/%s ms" % (fmt(r.get("icmp_p50")), fmt(r.get("icmp_p99")))
     if test == "cpu_tcp4_up" and isinstance(r.get("cpus"), float):
         txt += " (%.2f CPUs)" % r["cpus"]
+    if test == "cpu_tcp4_up" and isinstance(r.get("ns_per_byte"), float) and r["ns_per_byte"] > 0:
+        txt += ", %s ns/byte at %s B/frame" % (fmt(r["ns_per_byte"]), fmt(r.get("bytes_per_frame")))
     if test == "cpu_instr":
         a = run.idx.get((test, "tap_afp", offload))
         if path != "tap_afp" and a and a["status"] == "PASS" and a["value"]:
@@ -533,10 +535,18 @@ def headline(run, tg, cmd):
     a_n = val(("cpu_tcp4_up", "tap_afp", "best"))
     r_n = val(("cpu_tcp4_up", "rtap_pkt", "best"))
     if a_n and r_n:
-        L.append("CPU time per forwarded frame in the TCP v4 upload (perf "
-                 "task-clock, kernel time in the forwarder's syscalls included): "
-                 "anchor %s ns, net_rtap tap<->net_rtap packet %s ns (its frames "
-                 "are up to 64 KB GSO frames)." % (fmt(a_n), fmt(r_n)))
+        _, a_r = run.get("cpu_tcp4_up", "tap_afp", "best")
+        _, r_r = run.get("cpu_tcp4_up", "rtap_pkt", "best")
+        per_byte = ""
+        if isinstance(a_r.get("ns_per_byte"), float) and isinstance(r_r.get("ns_per_byte"), float) \
+                and a_r["ns_per_byte"] > 0 and r_r["ns_per_byte"] > 0:
+            per_byte = "; per byte %s vs %s ns (%.2fx)" % (
+                fmt(a_r["ns_per_byte"]), fmt(r_r["ns_per_byte"]),
+                r_r["ns_per_byte"] / a_r["ns_per_byte"])
+        L.append("CPU time of the forwarder in the TCP v4 upload (perf "
+                 "task-clock, kernel time in its system calls included): per "
+                 "frame anchor %s ns, net_rtap tap<->net_rtap packet %s ns (its "
+                 "frames are up to 64 KB GSO frames)%s." % (fmt(a_n), fmt(r_n), per_byte))
     return "\n".join(L) + "\n"
 
 
@@ -590,11 +600,18 @@ def main():
                "keys": keys}, open(os.path.join(a.run_dir, "run.json"), "w"), indent=1)
     md = render_md(run, rows, tg, an, trend, meta.get("elapsed_s", 0))
     profs = sorted(glob.glob(os.path.join(a.run_dir, "profile-*.txt")))
-    if profs:
-        md += "\n## Forwarder profiles (perf record -e cpu-clock, top symbols)\n"
-        for pf in profs:
-            md += "\n%s:\n\n```\n%s```\n" % (os.path.basename(pf)[8:-4],
-                                              open(pf).read())
+    cg = [p for p in profs if os.path.basename(p).startswith("profile-cg-")]
+    perf = [p for p in profs if p not in cg]
+    for title, files, skip in (
+            ("Instructions per frame by function (callgrind, user space, "
+             "empty polls taken out)", cg, len("profile-cg-")),
+            ("Forwarder profiles (perf record -e cpu-clock, top symbols)",
+             perf, len("profile-"))):
+        if files:
+            md += "\n## %s\n" % title
+            for pf in files:
+                md += "\n%s:\n\n```\n%s```\n" % (os.path.basename(pf)[skip:-4],
+                                                  open(pf).read())
     open(os.path.join(a.run_dir, "matrix.md"), "w").write(md)
     open(os.path.join(a.run_dir, "matrix.html"), "w").write(
         render_html(run, rows, tg, an, trend, plots))

@@ -273,22 +273,30 @@ fwd_frames() {
 	echo $(($(bn_ifstat "$TB_NS_SRV" "$TB_WSRV" rx_packets) + $(bn_ifstat "$TB_NS_DP" "$TB_KIF" rx_packets)))
 }
 
+# Bytes of those frames: frames differ ~40x in size between paths with and
+# without GSO, so the cost per byte is the comparable figure.
+fwd_bytes() {
+	echo $(($(bn_ifstat "$TB_NS_SRV" "$TB_WSRV" rx_bytes) + $(bn_ifstat "$TB_NS_DP" "$TB_KIF" rx_bytes)))
+}
+
 # CPU cost of the forwarder during one iperf3 run: perf stat task-clock on
 # its PID (the VM has no PMU, so "instructions" is not supported here; see
-# doc/performance.md) divided by the frames it forwarded.
+# doc/performance.md) divided by the frames it forwarded, and by their bytes.
 cpu_sample() {
 	local f=$1 secs=$2 a b
 	sleep 2
 	a=$(fwd_frames)
+	ab=$(fwd_bytes)
 	perf stat -e task-clock -x, -p "$BN_FWD_PID" -o "$f" -- sleep "$secs" >/dev/null 2>&1
 	b=$(fwd_frames)
-	echo "$a $b $secs" >"$f.frames"
+	bb=$(fwd_bytes)
+	echo "$a $b $secs $ab $bb" >"$f.frames"
 }
 
 record_cpu() {
-	local p=$1 off=$2 f=$3 ms a b secs
+	local p=$1 off=$2 f=$3 ms a b secs ab bb
 	ms=$(grep task-clock "$f" 2>/dev/null | cut -d, -f1)
-	read -r a b secs <"$f.frames" 2>/dev/null
+	read -r a b secs ab bb <"$f.frames" 2>/dev/null
 	# Fewer than 1000 frames/s means the path carried no traffic (e.g. the
 	# iperf3 run failed): a per-frame cost would be meaningless.
 	if [ -z "$ms" ] || [ -z "$b" ] || [ $((b - a)) -lt $((1000 * secs)) ]; then
@@ -296,10 +304,11 @@ record_cpu() {
 		return
 	fi
 	local v
-	v=$("$BN_PY" -c "import sys; ms,a,b,s=map(float,sys.argv[1:]); print('%.0f %.2f %.0f' % (ms*1e6/(b-a), ms/1e3/s, (b-a)/s))" "$ms" "$a" "$b" "$secs")
+	v=$("$BN_PY" -c "import sys; ms,a,b,s,ab,bb=map(float,sys.argv[1:]); print('%.0f %.2f %.0f %.2f %.0f' % (ms*1e6/(b-a), ms/1e3/s, (b-a)/s, ms*1e6/(bb-ab) if bb>ab else 0, (bb-ab)/(b-a)))" "$ms" "$a" "$b" "$secs" "${ab:-0}" "${bb:-0}")
 	# shellcheck disable=SC2086
 	set -- $v
-	bn_rec cpu_tcp4_up "$p" "$off" PASS "$1" "ns CPU/frame" "cpus=$2" "frames_per_s=$3"
+	bn_rec cpu_tcp4_up "$p" "$off" PASS "$1" "ns CPU/frame" "cpus=$2" "frames_per_s=$3" \
+		"ns_per_byte=$4" "bytes_per_frame=$5"
 }
 
 run_row() {

@@ -40,7 +40,10 @@ RESULTS = [
      {"frames": 80000.0, "burst": 10.2, "method": "callgrind"}),
     ("cpu_instr", "rtap_xdp", "off", "FAIL", None, "-",
      {"why": "too_few_frames_forwarded_under_callgrind(12)"}),
-    ("cpu_tcp4_up", "tap_afp", "off", "PASS", 14000.0, "ns CPU/frame", {"cpus": 0.91}),
+    ("cpu_tcp4_up", "tap_afp", "off", "PASS", 14000.0, "ns CPU/frame",
+     {"cpus": 0.91, "ns_per_byte": 9.5, "bytes_per_frame": 1474.0}),
+    ("cpu_tcp4_up", "rtap_pkt", "tso", "PASS", 40000.0, "ns CPU/frame",
+     {"cpus": 0.7, "ns_per_byte": 1.9, "bytes_per_frame": 21000.0}),
     # An offload setting the path does not have: n/a, not FAIL.
     ("tcp4_up_1", "rtap_afp", "tso", "NA", None, "-",
      {"why": "n/a (path lacks TSO: net_af_packet cannot send GSO frames)"}),
@@ -72,6 +75,8 @@ def main():
                      "value": v, "unit": u}
                 r.update(x)
                 f.write(json.dumps(r) + "\n")
+        open(os.path.join(run, "profile-cg-rtap_pkt.txt"), "w").write("  161.0 rtap_vnet_rx_parse\n")
+        open(os.path.join(run, "profile-tap_afp.txt"), "w").write("  52.99% pvm_irq_enable\n")
         subprocess.run([sys.executable, RENDER, run], check=True,
                        stdout=subprocess.DEVNULL)
         head = subprocess.run([sys.executable, RENDER, run, "--headline", "make bench"],
@@ -132,7 +137,7 @@ def main():
     check("PASS 400 instr/frame burst 32" in row[0], "anchor instr cell: " + row[0])
     check("PASS 800 instr/frame (2.00x anchor) burst 10" in row[0], "rtap instr cell: " + row[0])
     check("FAIL too_few_frames_forwarded_under_callgrind(12)" in row[0], "failed instr cell")
-    check(any(l.startswith("| CPU: ns per forwarded frame") and "PASS 14000 ns CPU/frame (0.91 CPUs)" in l
+    check(any(l.startswith("| CPU: ns per forwarded frame") and "PASS 14000 ns CPU/frame (0.91 CPUs), 9.50 ns/byte at 1474 B/frame" in l
               for l in md.splitlines()), "ns/frame row kept")
     tso = [l for l in md.splitlines() if l.startswith("| TCP v4 up, 1 stream [csum+TSO/LRO]")]
     check(len(tso) == 1 and "n/a (path lacks TSO: net_af_packet cannot send GSO frames)" in tso[0]
@@ -151,6 +156,13 @@ def main():
           "headline instructions line: " + head)
     check(doc == "# x\nkeep above\n<!-- headline:begin (gen) -->\n" + head +
           "<!-- headline:end -->\nkeep below\n", "--doc replaces exactly the marked block")
+    check("per frame anchor 14000 ns, net_rtap tap<->net_rtap packet 40000 ns" in head
+          and "per byte 9.50 vs 1.90 ns (0.20x)" in head, "headline CPU line: " + head)
+    cgp = md.split("## Instructions per frame by function (callgrind")
+    check(len(cgp) == 2 and "rtap_pkt:" in cgp[1].split("## Forwarder profiles")[0]
+          and "161.0 rtap_vnet_rx_parse" in cgp[1], "callgrind profile section")
+    check("tap_afp:\n\n```\n  52.99% pvm_irq_enable" in md.split("## Forwarder profiles (perf record")[1],
+          "perf profile section")
     print("test_render: 1 passed, 0 failed")
 
 

@@ -213,6 +213,8 @@ int rtap_dev_is_ours(const struct rte_eth_dev *dev);
 
 /* rtap_rxtx.c: io_uring datapath for fd based backends */
 int rtap_proc_queue_fd(struct rtap_queue_common *c, int tx);
+int rtap_queue_start_check(struct rtap_queue_common *c, const char *dir);
+void rtap_rxq_free_leftovers(struct rtap_rxq *q);
 int rtap_rxq_start(struct rtap_rxq *q, int want_intr);
 void rtap_rxq_stop(struct rtap_rxq *q);
 int rtap_rxq_attach(struct rtap_rxq *q, struct rtap_qproc *r);

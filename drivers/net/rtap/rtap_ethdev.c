@@ -578,7 +578,10 @@ rtap_queues_start(struct rte_eth_dev *dev)
 			goto fail;
 		}
 		q->fd = p->qfd[i];
-		ret = rtap_rxq_layout(dev, q);
+		/* Owner check before the slot arrays may be reshaped. */
+		ret = rtap_queue_start_check(&q->c, "Rx");
+		if (ret == 0)
+			ret = rtap_rxq_layout(dev, q);
 		if (ret == 0)
 			ret = rtap_rxq_start(q,
 					     dev->data->dev_conf.intr_conf.rxq);
@@ -928,7 +931,10 @@ rtap_rx_queue_release(struct rte_eth_dev *dev, uint16_t qid)
 	}
 	if (q == NULL)
 		return;
-	/* Stopped: no ring, no posted read, the slots are empty. */
+	/* Stopped: no ring; the slots are empty unless a process that did
+	 * not answer at stop still has reads in them (then they leak). */
+	if (rtap_queue_start_check(&q->c, "Rx") == 0)
+		rtap_rxq_free_leftovers(q);
 	rte_free(q->slots);
 	rte_free(q->mbufs);
 	rte_free(q->iovs);
@@ -991,6 +997,7 @@ rtap_rxq_layout(struct rte_eth_dev *dev, struct rtap_rxq *q)
 			   RTAP_RX_MAX_POSTED);
 	if (q->slots != NULL && maxseg == q->maxseg && nb_slots == q->nb_slots)
 		return 0;
+	rtap_rxq_free_leftovers(q);
 	rte_free(q->slots);
 	rte_free(q->mbufs);
 	rte_free(q->iovs);
@@ -1157,7 +1164,9 @@ rtap_rx_queue_start(struct rte_eth_dev *dev, uint16_t qid)
 		return -EINVAL;
 	if (q->c.started)
 		return 0;
-	ret = rtap_rxq_layout(dev, q);
+	ret = rtap_queue_start_check(&q->c, "Rx");
+	if (ret == 0)
+		ret = rtap_rxq_layout(dev, q);
 	if (ret < 0)
 		return ret;
 	q->fd = p->qfd[qid];

@@ -462,7 +462,7 @@ rtap_mp_release(struct rte_eth_dev *dev, enum rtap_mp_scope scope,
 	rtap_mp_req_init(&msg, dev, RTAP_MP_OP_RELEASE, scope, qid);
 	ret = rte_mp_request_sync(&msg, &reply, &ts);
 	if (ret < 0) {
-		RTAP_LOG(ERR, "port %u: cannot reach the secondary processes: %s; their rings may still hold mbufs",
+		RTAP_LOG(ERR, "port %u: not every secondary process answered the release (%s); queues they poll keep their mbufs",
 			 dev->data->port_id, rte_strerror(rte_errno));
 	} else if (reply.nb_received < reply.nb_sent) {
 		RTAP_LOG(ERR, "port %u: %d of %d secondary processes did not answer; queues they polled keep their mbufs",

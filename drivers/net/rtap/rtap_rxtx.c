@@ -235,7 +235,7 @@ rtap_claim_refused(struct rtap_queue_common *c, struct rtap_qproc *r,
  * into the slots about to be refilled.  A dead owner's requests died with
  * it.
  */
-static int
+int
 rtap_queue_start_check(struct rtap_queue_common *c, const char *dir)
 {
 	int32_t cur = rtap_load_relaxed(&c->owner);
@@ -252,6 +252,34 @@ rtap_queue_start_check(struct rtap_queue_common *c, const char *dir)
 }
 
 /*
+ * Mbufs still in the slots from a stop that could not take them back (a
+ * read of an unresponsive secondary was still posted; it released them
+ * later, or died).  Only once no process owns the queue.
+ */
+void
+rtap_rxq_free_leftovers(struct rtap_rxq *q)
+{
+	size_t k, n = (size_t)q->nb_slots * q->maxseg;
+	unsigned int freed = 0;
+
+	if (q->mbufs == NULL || q->slots == NULL)
+		return;
+	for (k = 0; k < n; k++) {
+		if (q->mbufs[k] != NULL) {
+			rte_pktmbuf_free(q->mbufs[k]);
+			q->mbufs[k] = NULL;
+			freed++;
+		}
+	}
+	for (k = 0; k < q->nb_slots; k++)
+		q->slots[k].posted = 0;
+	q->in_flight = 0;
+	if (freed > 0)
+		RTAP_LOG(NOTICE, "rxq %u: %u mbufs left from the last stop returned to the pool",
+			 q->c.qid, freed);
+}
+
+/*
  * Fill the slots with mbufs (primary, dev_start / queue start).  No ring
  * yet: the first burst of the process polling the queue makes it.
  */
@@ -264,6 +292,7 @@ rtap_rxq_start(struct rtap_rxq *q, int want_intr)
 	ret = rtap_queue_start_check(&q->c, "Rx");
 	if (ret < 0)
 		return ret;
+	rtap_rxq_free_leftovers(q);
 	q->efd = -1;
 	q->c.dead = 0;
 	q->in_flight = 0;
@@ -414,7 +443,7 @@ rtap_rxq_detach(struct rtap_rxq *q, struct rtap_qproc *r)
 void
 rtap_rxq_stop(struct rtap_rxq *q)
 {
-	uint16_t i;
+	uint16_t i, held = 0;
 
 	for (i = 0; i < q->nb_slots; i++) {
 		struct rtap_rx_slot *s = &q->slots[i];
@@ -424,9 +453,9 @@ rtap_rxq_stop(struct rtap_rxq *q)
 			continue;
 		if (s->posted) {
 			/* Never hand the pool a buffer the kernel may
-			 * still write: leak it and say so. */
-			RTAP_LOG(ERR, "rxq %u: read %u not cancelled, leaking %u mbufs",
-				 q->c.qid, i, q->maxseg);
+			 * still write: keep it (rtap_rxq_free_leftovers
+			 * takes it back once the owner let go). */
+			held++;
 			continue;
 		}
 		for (j = 0; j < q->maxseg; j++) {
@@ -434,10 +463,15 @@ rtap_rxq_stop(struct rtap_rxq *q)
 			s->m[j] = NULL;
 		}
 	}
+	if (held > 0)
+		RTAP_LOG(ERR, "rxq %u: %u reads of process %d not cancelled: their %u mbufs stay out of the pool until it releases them",
+			 q->c.qid, held, (int)rtap_load_relaxed(&q->c.owner),
+			 held * q->maxseg);
 	if (q->efd >= 0)
 		close(q->efd);
 	q->efd = -1;
-	q->in_flight = 0;
+	/* The owner's late detach still waits for these. */
+	q->in_flight = held;
 }
 
 /* Put the segments of a dropped chain back into the slot, reset. */

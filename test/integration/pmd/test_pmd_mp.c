@@ -544,6 +544,9 @@ primary_tap(void)
 	struct rte_eth_stats st;
 	struct rtap_rxq *q1;
 	char line[512];
+	unsigned int held;
+	pid_t sec_pid;
+	int ret;
 	int cap, inj, sink;
 
 	cap = raw_sock(dpdk_if, 1);
@@ -618,9 +621,10 @@ primary_tap(void)
 	/* ---- primary stops and closes while a secondary polls ---- */
 	sec_spawn("linger");
 	sec_expect("POLLING", line, sizeof(line));
+	sec_pid = (pid_t)atoi(line + 8);
 	/* rxq 1 is the secondary's now: a burst here must not touch it. */
 	RT_CHECK(rte_eth_rx_burst(port, 1, rx, 32) == 0, "stole from rxq 1");
-	RT_CHECK(q1->c.owner == atoi(line + 8) &&
+	RT_CHECK(q1->c.owner == sec_pid &&
 		 RTAP_PROC(&rte_eth_devices[port])->rxq[1].ring_ok == 0 &&
 		 RTAP_PROC(&rte_eth_devices[port])->rxq[1].refused == 1,
 		 "rxq 1 owner %d, secondary %s", q1->c.owner, line + 8);
@@ -641,6 +645,27 @@ primary_tap(void)
 	sec_expect("RESUMED", line, sizeof(line));
 	RT_OK("primary stop/start under a polling secondary: its rings dropped at stop (mempool full), new fds fetched after the start, %u frames on rxq 1",
 	      NREP);
+
+	/* A secondary that cannot answer the release (stopped). */
+	RT_CHECK(kill(sec_pid, SIGSTOP) == 0, "SIGSTOP %d", (int)sec_pid);
+	RT_CHECK(rte_eth_dev_stop(port) == 0, "stop with a stopped secondary");
+	held = (unsigned int)q1->in_flight * q1->maxseg;
+	RT_CHECK(q1->c.owner == sec_pid && held > 0 &&
+		 rte_mempool_avail_count(pool) == POOL_N - held,
+		 "owner %d held %u avail %u", q1->c.owner, held,
+		 rte_mempool_avail_count(pool));
+	ret = rte_eth_dev_start(port);
+	RT_CHECK(ret == -EBUSY, "start while rxq 1 is still owned: %d", ret);
+	RT_CHECK(kill(sec_pid, SIGCONT) == 0, "SIGCONT");
+	for (i = 0; i < 60 && q1->c.owner != 0; i++)
+		usleep(50 * 1000);
+	RT_CHECK(q1->c.owner == 0 && q1->in_flight == 0,
+		 "late release: owner %d in flight %u", q1->c.owner,
+		 q1->in_flight);
+	ret = rte_eth_dev_start(port);
+	RT_CHECK(ret == 0, "start after the late release: %d", ret);
+	RT_OK("an unresponsive secondary: stop keeps its %u posted mbufs out of the pool, start refused (-EBUSY) until it released them",
+	      held);
 	RT_CHECK(rte_eth_dev_stop(port) == 0, "stop");
 	RT_CHECK(rte_mempool_avail_count(pool) == POOL_N,
 		 "mempool %u of %u after stop", rte_mempool_avail_count(pool),

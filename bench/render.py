@@ -332,7 +332,8 @@ def targets(run):
                             fmt(r["sender_mpps"]) for r in bound_by))
         out.append({"issue": issue, "what": desc, "ratio": ratio, "op": op,
                     "bound": bound, "status": status, "note": note,
-                    "num": nv, "den": None if den is None else dv})
+                    "num": nv, "den": None if den is None else dv,
+                    "ratio_of": den is not None})
     return out
 
 
@@ -372,9 +373,9 @@ def trend_rows(run_dir, this_stamp, this_keys, history):
 
 def measured(t):
     """'num / den' of a target, or the absolute value."""
-    if t["num"] is None:
+    if t["num"] is None and not t.get("ratio_of"):
         return "-"
-    if t["den"] is None:
+    if not t.get("ratio_of"):
         return fmt(t["num"])
     return "%s / %s" % (fmt(t["num"]), fmt(t["den"]))
 

@@ -5,7 +5,7 @@
  * queue 0.  Driven by test_pmd_mp.sh, which reserves the hugepages DPDK
  * needs to share memory between processes.
  *
- *   test_pmd_mp primary tap|packet|xdp HUGEDIR
+ *   test_pmd_mp primary tap|packet|xdp HUGEDIR PREFIX
  *   test_pmd_mp secondary MODE PREFIX HUGEDIR   (spawned by the primary)
  *
  * TAP (2 Rx / 2 Tx queues): the secondary sends 16 UDP frames on Tx queue
@@ -777,7 +777,6 @@ primary(void)
 	rt_require_env();
 	nsfd = rt_netns_new();
 	(void)nsfd;
-	snprintf(prefix, sizeof(prefix), "rtapmp%d", getpid());
 	snprintf(dpdk_if, sizeof(dpdk_if), "mp%d", getpid() % 100000);
 	if (strcmp(backend, "tap") != 0) {
 		snprintf(kern_if, sizeof(kern_if), "mk%d", getpid() % 100000);
@@ -815,9 +814,10 @@ main(int argc, char **argv)
 {
 	self = argv[0];
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	if (argc == 4 && strcmp(argv[1], "primary") == 0) {
+	if (argc == 5 && strcmp(argv[1], "primary") == 0) {
 		snprintf(backend, sizeof(backend), "%s", argv[2]);
 		hugedir = argv[3];
+		snprintf(prefix, sizeof(prefix), "%s", argv[4]);
 		RT_CHECK(strcmp(backend, "tap") == 0 ||
 			 strcmp(backend, "packet") == 0 ||
 			 strcmp(backend, "xdp") == 0, "backend %s", backend);
@@ -828,7 +828,7 @@ main(int argc, char **argv)
 		hugedir = argv[4];
 		return secondary(argv[2]);
 	}
-	fprintf(stderr, "usage: %s primary tap|packet|xdp HUGEDIR\n",
+	fprintf(stderr, "usage: %s primary tap|packet|xdp HUGEDIR PREFIX\n",
 		argv[0]);
 	return 2;
 }

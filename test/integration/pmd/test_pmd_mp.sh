@@ -28,17 +28,22 @@ cleanup() {
 	[ -n "$mounted" ] && umount "$dir" 2>/dev/null
 	rmdir "$dir" 2>/dev/null
 	rm -f "$dir.lsan"
-	# Others may have raised it meanwhile: give back only ours.
-	local now
-	now=$(cat "$nr")
-	[ "$now" -ge "$want" ] && echo $((now - pages)) >"$nr" 2>/dev/null
-	[ "$(cat "$nr")" -lt "$saved" ] && echo "$saved" >"$nr"
-	rm -rf /var/run/dpdk/rtapmp* 2>/dev/null
+	# Concurrent runs (other worktrees) raise it too: give back ours.
+	if [ -n "$raised" ]; then
+		local now
+		now=$(cat "$nr")
+		[ "$now" -ge "$pages" ] && echo $((now - pages)) >"$nr"
+	fi
+	# Only our own EAL runtime directories.
+	rm -rf "/var/run/dpdk/$prefix"-* 2>/dev/null
 }
 want=$((saved + pages))
+prefix=rtapmp$$
+raised=
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 echo "$want" >"$nr"
+raised=1
 got=$(cat "$nr")
 [ "$got" -ge "$want" ] ||
 	fail "asked for $want hugepages (2 MB), kernel gave $got (memory fragmented?)"
@@ -59,7 +64,8 @@ export LSAN_OPTIONS="suppressions=$supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
 rc=0
 for be in ${1:-tap packet xdp}; do
 	echo "=== backend=$be"
-	timeout 120 "$bin" primary "$be" "$dir" || { echo "FAIL: backend=$be"; rc=1; }
+	timeout 120 "$bin" primary "$be" "$dir" "$prefix-$be" ||
+		{ echo "FAIL: backend=$be"; rc=1; }
 	# EAL leaves its hugepage files (a secondary maps them by name):
 	# free the pages for the next run.
 	rm -f "$dir"/*

@@ -15,6 +15,8 @@
 #                          lcore leaves the other core to the kernel stack)
 #   RTAP_DEMO_FLENT=auto   short flent rrul (needs flent + netperf): auto|0|1
 #   RTAP_DEMO_RRUL_SECS=10 flent rrul length (the doc's latency runs: 30)
+#   RTAP_DEMO_L2FK_ARGS=   extra l2fwd-kernel options (A/B runs, e.g.
+#                          --sched=default)
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/.." && pwd)
@@ -67,7 +69,8 @@ start_fwd() {
 			ip netns exec "$TB_NS_SRV" ethtool -K "$TB_WSRV" tx off >/dev/null
 		fi
 		tb_bg "$TB_NS_DP" "$l2fk" -l "${RTAP_DEMO_LCORES:-0}" "${eal[@]}" \
-			--vdev "$vdev" -- --kernel-name "$TB_KIF" --stats 2
+			--vdev "$vdev" -- --kernel-name "$TB_KIF" --stats 2 \
+			${RTAP_DEMO_L2FK_ARGS:-}
 		;;
 	testpmd)
 		ip netns exec "$TB_NS_SRV" ethtool -K "$TB_WSRV" tx off >/dev/null

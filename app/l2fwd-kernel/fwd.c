@@ -304,6 +304,7 @@ l2fk_worker(void *arg __rte_unused)
 
 	if (nq == 0)
 		return 0;
+	l2fk_sched_apply();
 	for (i = 0; i < nq; i++)
 		intr_setup(qps[i]);
 	while (!l2fk.quit) {

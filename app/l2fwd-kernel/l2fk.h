@@ -130,6 +130,7 @@ struct l2fk_config {
 	bool no_aqm;			/* bench only: bypass FQ-CoDel/BQL */
 	bool ecn;			/* CE-mark ECT packets instead of drop */
 	bool sw_gso;			/* allow software GSO (--gso=kernel: no) */
+	bool sched_prio;		/* raise lcore priority (sched.c) */
 	const char *kernel_names[L2FK_MAX_PAIRS];
 	unsigned int nb_kernel_names;
 };
@@ -194,6 +195,10 @@ void l2fk_txqlen_init(void);
 void l2fk_txqlen_update(void);
 uint32_t l2fk_txqlen_get(unsigned int pair);
 void l2fk_txqlen_restore(void);
+
+/* sched.c: CPU priority of the forwarding lcores */
+void l2fk_sched_init(void);
+void l2fk_sched_apply(void);
 
 /* stats.c */
 void l2fk_stats_print(void);

@@ -54,7 +54,11 @@ usage(const char *prog)
 	       "  --gso auto|kernel            NIC without TSO: segment kernel\n"
 	       "                               GSO frames here with rte_gso\n"
 	       "                               (auto, measured faster) or let\n"
-	       "                               the kernel segment (bench only)\n",
+	       "                               the kernel segment (bench only)\n"
+	       "  --sched auto|default         forwarding lcores at nice -10\n"
+	       "                               when a core is left for the\n"
+	       "                               kernel (auto) or at the default\n"
+	       "                               priority (bench only)\n",
 	       prog);
 }
 
@@ -87,6 +91,7 @@ parse_args(int argc, char **argv)
 		{ "no-aqm", no_argument, NULL, 'A' },
 		{ "no-ecn", no_argument, NULL, 'E' },
 		{ "gso", required_argument, NULL, 'G' },
+		{ "sched", required_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -96,6 +101,7 @@ parse_args(int argc, char **argv)
 
 	l2fk.cfg.ecn = true;
 	l2fk.cfg.sw_gso = true;
+	l2fk.cfg.sched_prio = true;
 	while ((c = getopt_long(argc, argv, "h", lopts, NULL)) != -1) {
 		switch (c) {
 		case 'k':
@@ -124,6 +130,14 @@ parse_args(int argc, char **argv)
 				l2fk.cfg.sw_gso = false;
 			} else if (strcmp(optarg, "auto") != 0) {
 				fprintf(stderr, "--gso: auto or kernel\n");
+				return -1;
+			}
+			break;
+		case 'S':
+			if (strcmp(optarg, "default") == 0) {
+				l2fk.cfg.sched_prio = false;
+			} else if (strcmp(optarg, "auto") != 0) {
+				fprintf(stderr, "--sched: auto or default\n");
 				return -1;
 			}
 			break;
@@ -230,6 +244,7 @@ main(int argc, char **argv)
 		goto out_ports;
 	for (i = 0; i < l2fk.nb_pairs; i++)
 		l2fk_pair_summary(&l2fk.pairs[i]);
+	l2fk_sched_init();
 	l2fk_txqlen_init();
 	l2fk_telemetry_register();
 	if (l2fk.quit)

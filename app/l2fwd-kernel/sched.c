@@ -20,11 +20,14 @@
  * wakeup), but only when a core is left for the kernel (fewer lcores
  * than online CPUs): the stack behind the TAP needs CPU too, and an
  * lcore that spins on every core would starve it.  Not SCHED_FIFO: a
- * busy real-time spinner leaves normal tasks on its core only the
- * kernel's fair-server budget (50 ms per second since Linux 6.12, taken
- * in one piece), which stalls the lcore for that long -- measured as
- * worse p99 than nice -10.  Idle lcores sleep on Rx interrupts (fwd.c)
- * whatever their priority.
+ * busy real-time spinner leaves the normal tasks of its core (ksoftirqd,
+ * kworkers: softirq work deferred under load) only the kernel's
+ * fair-server budget (50 ms per second since Linux 6.12), taken in one
+ * piece that also stalls the lcore; nice keeps the kernel's share
+ * proportional.  Measured under rrul on the test VM (15 s, two runs
+ * each, load 7-8): nice 0 p99 70 / 23 ms, SCHED_FIFO 28 / 7.4 ms,
+ * nice -10 14.5 / 13.3 ms -- FIFO is no clear win for that risk.
+ * Idle lcores sleep on Rx interrupts (fwd.c) whatever their priority.
  *
  * Needs CAP_SYS_NICE (the app runs as root for TAP and netns anyway);
  * without it one line is logged and the default priority kept.

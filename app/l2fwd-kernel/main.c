@@ -55,10 +55,11 @@ usage(const char *prog)
 	       "                               GSO frames here with rte_gso\n"
 	       "                               (auto, measured faster) or let\n"
 	       "                               the kernel segment (bench only)\n"
-	       "  --sched auto|default         forwarding lcores at nice -10\n"
-	       "                               when a core is left for the\n"
-	       "                               kernel (auto) or at the default\n"
-	       "                               priority (bench only)\n",
+	       "  --sched default|nice         forwarding lcores at the default\n"
+	       "                               priority, or at nice -10 when a\n"
+	       "                               core is left for the kernel\n"
+	       "                               (bench only: measured, it costs\n"
+	       "                               throughput, see sched.c)\n",
 	       prog);
 }
 
@@ -101,7 +102,6 @@ parse_args(int argc, char **argv)
 
 	l2fk.cfg.ecn = true;
 	l2fk.cfg.sw_gso = true;
-	l2fk.cfg.sched_prio = true;
 	while ((c = getopt_long(argc, argv, "h", lopts, NULL)) != -1) {
 		switch (c) {
 		case 'k':
@@ -134,10 +134,10 @@ parse_args(int argc, char **argv)
 			}
 			break;
 		case 'S':
-			if (strcmp(optarg, "default") == 0) {
-				l2fk.cfg.sched_prio = false;
-			} else if (strcmp(optarg, "auto") != 0) {
-				fprintf(stderr, "--sched: auto or default\n");
+			if (strcmp(optarg, "nice") == 0) {
+				l2fk.cfg.sched_prio = true;
+			} else if (strcmp(optarg, "default") != 0) {
+				fprintf(stderr, "--sched: default or nice\n");
 				return -1;
 			}
 			break;

@@ -3,34 +3,27 @@
  */
 
 /*
- * CPU priority of the forwarding lcores.
+ * CPU priority of the forwarding lcores: default, or nice -10 with
+ * --sched=nice (bench A/B).  Measured, not a default.
  *
- * A forwarding lcore is the only server of every queue it owns: while it
- * is off the CPU nothing moves in either direction, and the frames wait
- * in the kernel's rings in front of it (tun ring, AF_PACKET socket),
- * where no AQM sees them.  In the kernel's own datapath the same work is
- * softirq (NAPI), which preempts every task.  At default priority a
- * spinning lcore gets a fair share only: on the 2-core test VM at load
- * 7-8 that is a third of a core, in slices of milliseconds, and the ping
- * RTT under flent rrul follows the scheduler (doc/guides/apps/
- * l2fwd-kernel.rst: median 3-5 ms, p99 23-70 ms at nice 0).
+ * The idea: a forwarding lcore is the only server of every queue it owns;
+ * while it is off the CPU nothing moves and frames wait in the kernel's
+ * rings in front of it (tun ring, AF_PACKET socket), where no AQM sees
+ * them.  The kernel's own datapath does this work in softirq, which
+ * preempts every task, while a busy lcore at the default priority gets
+ * a fair share of its core only (a third at load 7-8 on the 2-core VM).
+ * nice -10 (weight 9548 vs 1024) keeps ~90% of the core against one
+ * default task.  Applied only when a core is left for the kernel (fewer
+ * lcores than online CPUs).
  *
- * So the lcores run at nice -10 (weight 9548 vs 1024: a busy lcore keeps
- * ~90% of its core against one default task, and EEVDF picks it first on
- * wakeup), but only when a core is left for the kernel (fewer lcores
- * than online CPUs): the stack behind the TAP needs CPU too, and an
- * lcore that spins on every core would starve it.  Not SCHED_FIFO: a
- * busy real-time spinner leaves the normal tasks of its core (ksoftirqd,
- * kworkers: softirq work deferred under load) only the kernel's
- * fair-server budget (50 ms per second since Linux 6.12), taken in one
- * piece that also stalls the lcore; nice keeps the kernel's share
- * proportional.  Measured under rrul on the test VM (15 s, two runs
- * each, load 7-8): nice 0 p99 70 / 23 ms, SCHED_FIFO 28 / 7.4 ms,
- * nice -10 14.5 / 13.3 ms -- FIFO is no clear win for that risk.
- * Idle lcores sleep on Rx interrupts (fwd.c) whatever their priority.
- *
- * Needs CAP_SYS_NICE (the app runs as root for TAP and netns anyway);
- * without it one line is logged and the default priority kept.
+ * The measurement (devtools/run-demo.sh, flent rrul 30 s, alternated
+ * runs, 3 each, load 8-12): ICMP median 0.28-0.61 ms instead of 3.0-4.0
+ * ms, but p99 15-32 ms either way (default 14-33 ms), and TCP totals
+ * 2113-4212 Mbit/s instead of 4674-6304: the spinning lcore takes the CPU
+ * the TCP senders and receivers behind the TAP need.  SCHED_FIFO (15 s
+ * runs) was no better on p99 and, as a busy real-time spinner, leaves
+ * its core's ksoftirqd/kworkers only the fair-server budget (50 ms per
+ * second since Linux 6.12).  So the default stays the default.
  */
 
 #include <errno.h>
@@ -57,7 +50,7 @@ l2fk_sched_init(void)
 
 	sched_nice = 0;
 	if (!l2fk.cfg.sched_prio) {
-		printf("  lcore priority:  default (--sched=default)\n");
+		printf("  lcore priority:  default\n");
 		return;
 	}
 	if (cpus > 0 && lcores >= (unsigned int)cpus) {

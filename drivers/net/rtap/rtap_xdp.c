@@ -139,6 +139,15 @@ struct rtap_xsk_tx_meta {
 #define RTAP_XSK_KICK_TRIES	8
 #define RTAP_XDP_DEF_BUDGET	64
 #define RTAP_XSK_BIND_TRIES	100
+#ifndef SO_INCOMING_NAPI_ID
+#define SO_INCOMING_NAPI_ID	56		/* 4.12 */
+#endif
+
+/* Busy polling state of an XSK: off, set but not yet seen to have a NAPI
+ * instance to poll, confirmed. */
+#define RTAP_XSK_BP_OFF		0
+#define RTAP_XSK_BP_UNKNOWN	1
+#define RTAP_XSK_BP_ON		2
 
 struct rtap_xsk_ring {
 	uint32_t cached_prod;
@@ -159,7 +168,7 @@ struct rtap_xsk {
 	uint8_t copy_mode;
 	uint8_t sg;
 	uint8_t txmd;
-	uint8_t busy_poll;
+	uint8_t busy_poll;	/* RTAP_XSK_BP_* */
 	uint8_t *umem;
 	size_t umem_len;
 	uint32_t nb_rx_frames;	/* frames [0, nb_rx_frames) cycle via fill */
@@ -680,7 +689,7 @@ rtap_xsk_create(struct rtap_priv *p, struct rtap_xdp *x, uint16_t qid,
 					20) == 0 &&
 		    rtap_setsockopt_u32(s->fd, SOL_SOCKET, SO_BUSY_POLL_BUDGET,
 					(uint32_t)x->busy_budget) == 0)
-			s->busy_poll = 1;
+			s->busy_poll = RTAP_XSK_BP_UNKNOWN;
 		else if (qid == 0)
 			RTAP_LOG(INFO, "%s: preferred busy polling not available: %s",
 				 p->ifname, strerror(errno));
@@ -1139,6 +1148,32 @@ rtap_xdp_append(struct rte_mbuf *head, struct rte_mbuf **tail,
 	return 0;
 }
 
+/*
+ * A busy-poll recvfrom() only polls when the socket learned the NAPI
+ * instance its frames come from (sk_napi_id, taken from the XDP Rx
+ * queue info in xsk_rcv_check()).  veth registers its XDP Rx queues
+ * before its NAPI instances get an id, so there it stays 0 and every
+ * empty-ring recvfrom() was a system call that did nothing (perf on
+ * 64-byte rxonly: ~60% of the lcore in recvfrom, no napi_busy_loop).
+ * Checked once, after the first frames: without an id, the Rx ring is
+ * only kicked when the fill ring asks (need_wakeup).
+ */
+static void
+rtap_xsk_check_napi(struct rtap_xsk *s, const struct rtap_rxq *b)
+{
+	unsigned int id = 0;
+	socklen_t len = sizeof(id);
+
+	if (getsockopt(s->fd, SOL_SOCKET, SO_INCOMING_NAPI_ID, &id, &len) ==
+	    0 && id != 0) {
+		s->busy_poll = RTAP_XSK_BP_ON;
+		return;
+	}
+	s->busy_poll = RTAP_XSK_BP_OFF;
+	RTAP_LOG(INFO, "%s rxq %u: no NAPI id on the XSK (driver: XDP Rx queue registered without one): busy polling disabled, Rx kicked only on need_wakeup",
+		 b->c.priv->ifname, b->c.qid);
+}
+
 static uint16_t
 rtap_xdp_rx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 {
@@ -1234,6 +1269,8 @@ rtap_xdp_rx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 	s->rx.cached_cons += done;
 	rtap_ring_release(&s->rx);
 	b->c.pkts += nb_rx;
+	if (unlikely(s->busy_poll == RTAP_XSK_BP_UNKNOWN) && nb_rx > 0)
+		rtap_xsk_check_napi(s, b);
 	if (rtap_ring_needs_wakeup(&s->fq))
 		rtap_xsk_kick_rx(s);
 	return nb_rx;

@@ -102,6 +102,10 @@ tcp_fwd() {
 		# must finish its checksums (DESIGN.md pitfall).
 		if [ "$kind" = rtap ]; then echo "set fwd csum"; else echo "set fwd io"; fi
 		echo "start"
+		# Counters of both ports once the transfers are done.
+		while [ ! -e "$fifo.done" ]; do sleep 0.2; done
+		echo "show port stats all"
+		echo "show port xstats all"
 		sleep 1000
 	) >"$fifo" &
 	TB_PIDS+=($!)
@@ -118,17 +122,19 @@ tcp_fwd() {
 	sleep 3
 	ip netns exec "$TB_NS_SRV" iperf3 -s -D -1 >/dev/null
 	sleep 0.5
-	up=$(ip netns exec "$TB_NS_DP" iperf3 -c "$TB_ADDR4_SRV" -t "$SECS" -J |
-		python3 -c 'import json,sys; print("%.2f" % (json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"]/1e9))')
+	# Gbit/s received and the sender's TCP retransmissions.
+	local J='import json,sys; e=json.load(sys.stdin)["end"]; print("%.2f rtx=%d" % (e["sum_received"]["bits_per_second"]/1e9, e["sum_sent"].get("retransmits", -1)))'
+	up=$(ip netns exec "$TB_NS_DP" iperf3 -c "$TB_ADDR4_SRV" -t "$SECS" -J | python3 -c "$J")
 	ip netns exec "$TB_NS_SRV" iperf3 -s -D -1 >/dev/null
 	sleep 0.5
-	down=$(ip netns exec "$TB_NS_DP" iperf3 -c "$TB_ADDR4_SRV" -t "$SECS" -R -J |
-		python3 -c 'import json,sys; print("%.2f" % (json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"]/1e9))')
+	down=$(ip netns exec "$TB_NS_DP" iperf3 -c "$TB_ADDR4_SRV" -t "$SECS" -R -J | python3 -c "$J")
 	printf '%-22s up %s Gbit/s  down %s Gbit/s\n' \
 		"$([ "$kind" = rtap ] && echo "rtap tap<->packet" || echo "net_tap<->af_packet")" "$up" "$down"
+	touch "$fifo.done"
+	sleep 1.5
 	kill -INT "$pid"; wait "$pid" 2>/dev/null
 	[ -n "${KEEPLOG:-}" ] && cp "$log" /tmp/rtap-bench-$kind.log
-	rm -f "$log" "$fifo"
+	rm -f "$log" "$fifo" "$fifo.done"
 	tb_cleanup
 }
 

@@ -1154,7 +1154,7 @@ rtap_xdp_append(struct rte_mbuf *head, struct rte_mbuf **tail,
  * queue info in xsk_rcv_check()).  veth registers its XDP Rx queues
  * before its NAPI instances get an id, so there it stays 0 and every
  * empty-ring recvfrom() was a system call that did nothing (perf on
- * 64-byte rxonly: ~60% of the lcore in recvfrom, no napi_busy_loop).
+ * 64-byte rxonly: ~3/4 of the lcore in recvfrom, no napi_busy_loop).
  * Checked once, after the first frames: without an id, the Rx ring is
  * only kicked when the fill ring asks (need_wakeup).
  */

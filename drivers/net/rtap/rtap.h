@@ -69,6 +69,7 @@ struct rtap_rx_xstats {
 	uint64_t read_err;	/* CQE with -errno */
 	uint64_t read_again;	/* -EAGAIN: another posted read took the frame */
 	uint64_t submit_err;
+	uint64_t no_buf;	/* multishot read ended: buffer ring empty */
 };
 
 struct rtap_tx_xstats {
@@ -114,6 +115,16 @@ struct rtap_rxq {
 	struct rtap_rx_slot *slots;
 	struct rte_mbuf **mbufs;	/* nb_slots * maxseg */
 	struct iovec *iovs;		/* nb_slots * RTAP_RX_IOVS(maxseg) */
+	/*
+	 * Multishot mode (a frame fits one mbuf): one READ_MULTISHOT on the
+	 * fd, its buffers picked by the kernel from a provided-buffer ring
+	 * whose entries are mbuf data rooms (vnet header in the headroom).
+	 */
+	uint8_t mshot;		/* this mode, not the posted readv slots */
+	uint16_t br_nb;		/* buffer ids (power of 2) */
+	uint16_t br_nb_empty;	/* ids without an mbuf */
+	struct rte_mbuf **br_m;	/* [br_nb] mbuf lent per buffer id */
+	uint16_t *br_empty;	/* [br_nb] stack of ids without an mbuf */
 	struct rtap_rx_xstats xs;
 };
 
@@ -185,6 +196,8 @@ struct rtap_qproc {
 	struct io_uring ring;
 	uint8_t ring_ok;
 	uint8_t refused;	/* owner conflict already logged */
+	uint8_t mshot_armed;	/* Rx multishot read in the kernel */
+	struct io_uring_buf_ring *br;	/* Rx multishot: lent mbufs */
 };
 
 struct rtap_proc {

@@ -2,21 +2,30 @@
 /*
  * io_uring datapath shared by the fd based backends (TAP, AF_PACKET).
  *
- * Rx: every slot keeps one IORING_OP_READV posted: iov[0] is the slot's
- * virtio_net_hdr, iov[1..maxseg] the data rooms of maxseg mbufs, enough
- * for the largest frame the queue can get (MTU, or 64 KB with LRO).
- * rx_burst only harvests CQEs: the segments a frame used are chained and
- * delivered, replaced from the mempool, and the read is re-posted; the
- * unused tail mbufs stay in the slot, so a 64-byte frame costs one mbuf
- * allocation whatever maxseg is.  All re-posts of a burst go to the kernel
- * with one io_uring_enter.  (A provided-buffer ring with multishot read
- * would need a copy into mbufs for every frame; readv into mbufs is
- * zero-copy on our side and keeps chains for GSO frames.)
+ * Rx, frames that fit one mbuf (the default MTU, no LRO): one
+ * IORING_OP_READ_MULTISHOT per queue over a provided-buffer ring whose
+ * buffers are the data rooms of mbufs lent to the kernel, the vnet header
+ * in their headroom.  rx_burst harvests one CQE per frame and hands that
+ * mbuf up as is (no copy), lending a fresh one in its place.  One poll
+ * entry on the tun queue: a frame wakes one request, where posted reads
+ * are woken all together for every frame (see the multishot section).
  *
- * Tx: one IORING_OP_WRITEV per frame (header + one iovec per segment),
- * the whole burst submitted with one io_uring_enter.  tun's write path is
- * synchronous, so completions are normally ready when submit returns;
- * they are reaped before and after each submit and free the mbufs.
+ * Rx, larger frames (jumbo beyond one mbuf, LRO): every slot keeps one
+ * IORING_OP_READV posted: iov[0] is the slot's virtio_net_hdr,
+ * iov[1..maxseg] the data rooms of maxseg mbufs, enough for the largest
+ * frame the queue can get (MTU, or 64 KB with LRO).  rx_burst only
+ * harvests CQEs: the segments a frame used are chained and delivered,
+ * replaced from the mempool, and the read is re-posted; the unused tail
+ * mbufs stay in the slot.  All re-posts of a burst go to the kernel with
+ * one io_uring_enter.
+ *
+ * Tx: one SQE per frame, the whole burst submitted with one
+ * io_uring_enter: a plain IORING_OP_WRITE with the header in the
+ * headroom when the mbuf is one direct segment we own alone (no iovec
+ * import in the kernel), IORING_OP_WRITEV (header + one iovec per
+ * segment) otherwise.  tun's write path is synchronous, so completions
+ * are normally ready when submit returns; they are reaped before and
+ * after each submit and free the mbufs in bulk.
  *
  * Ring flags: none of SINGLE_ISSUER, DEFER_TASKRUN or COOP_TASKRUN.  A
  * posted read that had to wait completes through task work run by the
@@ -29,6 +38,8 @@
  *    (sleeping) lcore would keep the cancellations from completing.
  * The default (signal-based task work) wakes or interrupts the submitter,
  * so completions appear in the CQ without a system call by the poller.
+ * COOP_TASKRUN|TASKRUN_FLAG measured no faster for 64-byte txonly/rxonly
+ * (tun writes complete inline; doc/performance.md).
  *
  * Ring lifecycle.  The queue structs, slots and mbufs are in DPDK shared
  * memory; rings and fds are per process (struct rtap_proc).  dev_start
@@ -62,7 +73,8 @@
 static unsigned int rtap_ring_flags = UINT32_MAX;	/* learnt once */
 
 static int
-rtap_ring_init(struct io_uring *ring, unsigned int entries, int fd)
+rtap_ring_init(struct io_uring *ring, unsigned int sq_entries,
+	       unsigned int cq_entries, int fd)
 {
 	struct io_uring_params prm;
 	/* SUBMIT_ALL (5.18): a bad SQE does not hold back the burst. */
@@ -78,8 +90,8 @@ rtap_ring_init(struct io_uring *ring, unsigned int entries, int fd)
 			continue;
 		memset(&prm, 0, sizeof(prm));
 		prm.flags = want[i] | IORING_SETUP_CQSIZE;
-		prm.cq_entries = entries * 2;
-		ret = io_uring_queue_init_params(entries, ring, &prm);
+		prm.cq_entries = cq_entries;
+		ret = io_uring_queue_init_params(sq_entries, ring, &prm);
 		if (ret == 0) {
 			rtap_ring_flags = want[i];
 			break;
@@ -88,7 +100,7 @@ rtap_ring_init(struct io_uring *ring, unsigned int entries, int fd)
 			break;
 	}
 	if (ret < 0) {
-		RTAP_LOG(ERR, "io_uring_queue_init(%u): %s", entries,
+		RTAP_LOG(ERR, "io_uring_queue_init(%u): %s", sq_entries,
 			 strerror(-ret));
 		return ret;
 	}
@@ -100,8 +112,8 @@ rtap_ring_init(struct io_uring *ring, unsigned int entries, int fd)
 	}
 	/*
 	 * No io_uring_register_ring_fd(): a registered ring fd belongs to
-	 * the registering thread, and the queue is set up on the control
-	 * thread but polled on an lcore (enter would fail with -EBADF).
+	 * the registering thread, and the ring is torn down by the control
+	 * thread (dev_stop), not by the lcore that polls it.
 	 */
 	return 0;
 }
@@ -229,6 +241,394 @@ rtap_claim_refused(struct rtap_queue_common *c, struct rtap_qproc *r,
 	return -EBUSY;
 }
 
+/* ------------------------------------------------ Rx, multishot mode */
+
+/*
+ * A frame that fits one mbuf (no jumbo beyond the mbuf, no LRO) is read
+ * by one IORING_OP_READ_MULTISHOT (6.7) per queue: the kernel picks each
+ * frame's buffer from a provided-buffer ring whose entries are the data
+ * rooms of mbufs lent to it (the vnet header lands in the headroom), and
+ * posts one CQE per frame naming the buffer id.  One poll entry on the
+ * tun queue instead of one per posted read: a frame wakes one request,
+ * which then reads every queued frame in the same task-work run, and the
+ * mbuf is delivered as is (no copy).  The buffer-id table (br_m) is in
+ * shared memory like the readv slots; the buffer ring itself belongs to
+ * the owner's io_uring (struct rtap_qproc).
+ */
+
+#define RTAP_MSHOT_UD		(UINT64_MAX - 1)	/* the multishot read */
+#define RTAP_CANCEL_UD		UINT64_MAX
+#define RTAP_MSHOT_BGID		0
+#define RTAP_MSHOT_MIN_BUFS	64u
+#define RTAP_MSHOT_MAX_BUFS	4096u
+
+static int rtap_mshot_ok = -1;	/* kernel has IORING_OP_READ_MULTISHOT */
+
+static int
+rtap_rx_mshot_supported(void)
+{
+	struct io_uring_probe *pr;
+
+	if (rtap_mshot_ok < 0) {
+		pr = io_uring_get_probe();
+		rtap_mshot_ok = pr != NULL &&
+			io_uring_opcode_supported(pr, IORING_OP_READ_MULTISHOT);
+		if (pr != NULL)
+			io_uring_free_probe(pr);
+	}
+	return rtap_mshot_ok;
+}
+
+/* Lend mbuf m to the kernel as buffer bid, at tail offset off. */
+static inline void
+rtap_rx_mshot_give(struct rtap_rxq *q, struct rtap_qproc *r, uint16_t bid,
+		   struct rte_mbuf *m, int off)
+{
+	q->br_m[bid] = m;
+	/* The vnet header lands in the headroom, the frame at mtod. */
+	io_uring_buf_ring_add(r->br,
+			      rte_pktmbuf_mtod_offset(m, char *,
+						      -(int)RTAP_VNET_HDR_LEN),
+			      RTAP_VNET_HDR_LEN + q->seg_room, bid,
+			      io_uring_buf_ring_mask(q->br_nb), off);
+}
+
+/*
+ * Give mbufs to the buffer ids that have none (taken by delivered frames,
+ * or left empty by an earlier allocation failure); with r, also lend them
+ * to the kernel and publish them plus the 'added' entries already written.
+ * Returns 0, or -ENOMEM when the pool could not refill everything (the
+ * ring runs short until a later burst manages; tun keeps frames queued
+ * meanwhile).
+ */
+static int
+rtap_rx_mshot_refill(struct rtap_rxq *q, struct rtap_qproc *r, int added)
+{
+	struct rte_mbuf *m[RTAP_RX_CQE_BATCH];
+	int ret = 0;
+
+	while (q->br_nb_empty > 0) {
+		unsigned int k = RTE_MIN(q->br_nb_empty, RTAP_RX_CQE_BATCH);
+		unsigned int i;
+
+		if (unlikely(rte_pktmbuf_alloc_bulk(q->mp, m, k) != 0)) {
+			ret = -ENOMEM;
+			break;
+		}
+		for (i = 0; i < k; i++) {
+			uint16_t bid = q->br_empty[--q->br_nb_empty];
+
+			if (r != NULL)
+				rtap_rx_mshot_give(q, r, bid, m[i], added++);
+			else
+				q->br_m[bid] = m[i];
+		}
+	}
+	if (added > 0)
+		io_uring_buf_ring_advance(r->br, added);
+	return ret;
+}
+
+/* Primary, dev_start: the buffer-id table, every id with an mbuf. */
+static int
+rtap_rx_mshot_start(struct rtap_rxq *q)
+{
+	unsigned int nb = rte_align32prevpow2(RTE_MAX((unsigned int)q->nb_desc,
+						      RTAP_MSHOT_MIN_BUFS));
+	unsigned int i;
+
+	nb = RTE_MIN(nb, RTAP_MSHOT_MAX_BUFS);
+	q->br_m = rte_zmalloc_socket("rtap_rx_br_m", sizeof(*q->br_m) * nb, 0,
+				     q->socket);
+	q->br_empty = rte_malloc_socket("rtap_rx_br_empty",
+					sizeof(*q->br_empty) * nb, 0,
+					q->socket);
+	q->br_nb = (uint16_t)nb;
+	q->br_nb_empty = 0;
+	if (q->br_m == NULL || q->br_empty == NULL)
+		return -ENOMEM;
+	for (i = 0; i < nb; i++)
+		q->br_empty[q->br_nb_empty++] = (uint16_t)(nb - 1 - i);
+	if (rtap_rx_mshot_refill(q, NULL, 0) != 0) {
+		RTAP_LOG(ERR, "rxq %u: mempool %s cannot fill %u Rx buffers",
+			 q->c.qid, q->mp->name, nb);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/* The buffer-id table and its mbufs back to the pool; returns the count. */
+static unsigned int
+rtap_rx_mshot_free(struct rtap_rxq *q)
+{
+	unsigned int i, freed = 0;
+
+	if (q->br_m != NULL)
+		for (i = 0; i < q->br_nb; i++)
+			if (q->br_m[i] != NULL) {
+				rte_pktmbuf_free(q->br_m[i]);
+				freed++;
+			}
+	rte_free(q->br_m);
+	rte_free(q->br_empty);
+	q->br_m = NULL;
+	q->br_empty = NULL;
+	q->br_nb = 0;
+	q->br_nb_empty = 0;
+	return freed;
+}
+
+/*
+ * Primary, after every process detached.  A process that did not release
+ * the queue still has the read armed on buffers it may fill: keep them
+ * (rtap_rxq_free_leftovers takes them back once it let go).
+ */
+static void
+rtap_rx_mshot_stop(struct rtap_rxq *q)
+{
+	int32_t owner = rtap_load_relaxed(&q->c.owner);
+
+	if (owner != 0 && q->br_m != NULL) {
+		RTAP_LOG(ERR, "rxq %u: multishot read of process %d not cancelled: its %u buffers stay out of the pool until it releases them",
+			 q->c.qid, (int)owner, q->br_nb);
+		return;
+	}
+	rtap_rx_mshot_free(q);
+}
+
+static inline void
+rtap_rx_mshot_arm(struct rtap_rxq *q, struct rtap_qproc *r)
+{
+	struct io_uring_sqe *sqe = io_uring_get_sqe(&r->ring);
+
+	if (unlikely(sqe == NULL))
+		return;	/* cannot happen: nothing else queues SQEs */
+	/* len 0: each read takes a whole provided buffer. */
+	io_uring_prep_read_multishot(sqe, 0, 0, 0, RTAP_MSHOT_BGID);
+	sqe->flags |= IOSQE_FIXED_FILE;
+	io_uring_sqe_set_data64(sqe, RTAP_MSHOT_UD);
+	r->mshot_armed = 1;
+	q->in_flight = 1;
+}
+
+/* Owner, in attach: the buffer ring with every mbuf lent, the read armed. */
+static int
+rtap_rx_mshot_attach(struct rtap_rxq *q, struct rtap_qproc *r)
+{
+	uint16_t bid;
+	int ret, added = 0;
+
+	r->br = io_uring_setup_buf_ring(&r->ring, q->br_nb, RTAP_MSHOT_BGID, 0,
+					&ret);
+	if (r->br == NULL) {
+		RTAP_LOG(ERR, "rxq %u: io_uring_setup_buf_ring(%u): %s",
+			 q->c.qid, q->br_nb, strerror(-ret));
+		return ret;
+	}
+	for (bid = 0; bid < q->br_nb; bid++)
+		if (q->br_m[bid] != NULL)
+			rtap_rx_mshot_give(q, r, bid, q->br_m[bid], added++);
+	rtap_rx_mshot_refill(q, r, added);
+	r->mshot_armed = 0;
+	if (q->br_nb_empty < q->br_nb)
+		rtap_rx_mshot_arm(q, r);
+	return 0;
+}
+
+/* Owner: cancel the read, wait for its last CQE, drop the buffer ring. */
+static void
+rtap_rx_mshot_detach(struct rtap_rxq *q, struct rtap_qproc *r)
+{
+	struct __kernel_timespec ts = { .tv_nsec = 100 * 1000 * 1000 };
+	unsigned int waited = 0;
+
+	if (r->mshot_armed) {
+		struct io_uring_sqe *sqe = io_uring_get_sqe(&r->ring);
+
+		if (sqe != NULL) {
+			io_uring_prep_cancel64(sqe, 0, IORING_ASYNC_CANCEL_ANY);
+			io_uring_sqe_set_data64(sqe, RTAP_CANCEL_UD);
+		}
+		io_uring_submit(&r->ring);
+	}
+	while (r->mshot_armed && waited < RTAP_STOP_WAIT_MS) {
+		struct io_uring_cqe *cqe;
+		int ret = io_uring_wait_cqe_timeout(&r->ring, &cqe, &ts);
+
+		if (ret == -ETIME || ret == -EINTR) {
+			waited += 100;
+			continue;
+		}
+		if (ret < 0)
+			break;
+		/* A frame read meanwhile stays in its (still lent) mbuf. */
+		if (cqe->user_data == RTAP_MSHOT_UD &&
+		    !(cqe->flags & IORING_CQE_F_MORE))
+			r->mshot_armed = 0;
+		io_uring_cqe_seen(&r->ring, cqe);
+	}
+	if (r->mshot_armed) {
+		/* Never hand the pool a buffer the kernel may still write:
+		 * forget the table, the mbufs leak. */
+		RTAP_LOG(ERR, "rxq %u: multishot read not cancelled, leaking %u mbufs",
+			 q->c.qid, q->br_nb);
+		rte_free(q->br_m);
+		q->br_m = NULL;
+	} else {
+		io_uring_free_buf_ring(&r->ring, r->br, q->br_nb,
+				       RTAP_MSHOT_BGID);
+	}
+	r->br = NULL;
+	r->mshot_armed = 0;
+	q->in_flight = 0;
+}
+
+static inline int
+rtap_rx_fatal(int res);
+
+/* A multishot CQE without a buffer: an error or the end of the read. */
+static void
+rtap_rx_mshot_error(struct rtap_rxq *q, int res)
+{
+	struct rtap_priv *p = q->c.priv;
+
+	if (res == -ENOBUFS) {
+		/* Every buffer was full: tun keeps the frame queued and the
+		 * read is armed again once buffers are back. */
+		q->xs.no_buf++;
+		return;
+	}
+	if (res >= 0)
+		return;	/* 0: nothing read; the read ended, re-armed */
+	q->xs.read_err++;
+	q->c.errors++;
+	if (rtap_rx_fatal(res)) {
+		if (!q->c.dead)
+			RTAP_LOG(ERR, "%s rxq %u: read failed: %s; queue stopped",
+				 p->ifname, q->c.qid, strerror(-res));
+		q->c.dead = 1;
+		return;
+	}
+	if (q->xs.read_err == 1)
+		RTAP_LOG(WARNING, "%s rxq %u: read failed: %s (counted in rx_read_errors, read re-armed)",
+			 p->ifname, q->c.qid, strerror(-res));
+}
+
+static uint16_t
+rtap_rx_burst_mshot(struct rtap_rxq *q, struct rtap_qproc *r,
+		    struct rte_mbuf **pkts, uint16_t nb_pkts)
+{
+	struct io_uring_cqe *cqes[RTAP_RX_CQE_BATCH];
+	unsigned int n, i;
+	uint16_t nb_rx = 0;
+	uint64_t bytes = 0;
+	int added = 0;
+
+	/* Enters the kernel only when the CQ is empty and task work or an
+	 * overflow is pending (liburing checks the SQ ring flags). */
+	n = io_uring_peek_batch_cqe(&r->ring, cqes,
+				    RTE_MIN(nb_pkts, RTAP_RX_CQE_BATCH));
+	for (i = 0; i < n; i++) {
+		const struct io_uring_cqe *cqe = cqes[i];
+		struct rtap_vnet_rx_info info;
+		struct rte_mbuf *m;
+		uint32_t len;
+		uint16_t bid;
+
+		if (unlikely(cqe->user_data != RTAP_MSHOT_UD))
+			continue;	/* cancel CQE */
+		if (unlikely(!(cqe->flags & IORING_CQE_F_MORE))) {
+			r->mshot_armed = 0;
+			q->in_flight = 0;
+		}
+		if (unlikely(!(cqe->flags & IORING_CQE_F_BUFFER))) {
+			rtap_rx_mshot_error(q, cqe->res);
+			continue;
+		}
+		bid = (uint16_t)(cqe->flags >> IORING_CQE_BUFFER_SHIFT);
+		if (unlikely(bid >= q->br_nb || q->br_m[bid] == NULL)) {
+			q->xs.read_err++;	/* not a buffer we lent */
+			q->c.errors++;
+			continue;
+		}
+		m = q->br_m[bid];
+		len = cqe->res < 0 ? 0 : (uint32_t)cqe->res;
+		/*
+		 * tun truncates a frame larger than the buffer to its size
+		 * and returns the bytes copied: a full buffer is a frame
+		 * longer than the queue takes (kernel MTU raised under us).
+		 */
+		if (unlikely(len < RTAP_VNET_HDR_LEN + RTE_ETHER_HDR_LEN ||
+			     len >= RTAP_VNET_HDR_LEN + q->seg_room)) {
+			if (cqe->res < 0) {
+				rtap_rx_mshot_error(q, cqe->res);
+			} else {
+				q->xs.bad_len++;
+				q->c.errors++;
+			}
+			rtap_rx_mshot_give(q, r, bid, m, added++);
+			continue;
+		}
+		len -= RTAP_VNET_HDR_LEN;
+		m->data_len = (uint16_t)len;
+		m->pkt_len = len;
+		m->port = q->c.port_id;
+		if (unlikely(rtap_vnet_rx_decode(
+				rte_pktmbuf_mtod_offset(m, struct virtio_net_hdr *,
+							-(int)RTAP_VNET_HDR_LEN),
+				m, &info) != RTAP_VNET_OK)) {
+			q->xs.bad_vnet++;
+			q->c.errors++;
+			rte_pktmbuf_reset(m);
+			rtap_rx_mshot_give(q, r, bid, m, added++);
+			continue;
+		}
+		switch (info.csum) {
+		case RTAP_VNET_CSUM_GOOD:
+			q->xs.csum_good++;
+			break;
+		case RTAP_VNET_CSUM_PARTIAL:
+			q->xs.csum_partial++;
+			break;
+		default:
+			q->xs.csum_none++;
+			break;
+		}
+		if (unlikely(info.gso)) {
+			q->xs.lro++;
+			q->xs.lro_ecn += info.ecn;
+		}
+		rtap_size_bucket(q->xs.size, len);
+		bytes += len;
+		pkts[nb_rx++] = m;
+		q->br_m[bid] = NULL;
+		q->br_empty[q->br_nb_empty++] = bid;
+	}
+	io_uring_cq_advance(&r->ring, n);
+	if ((added > 0 || q->br_nb_empty > 0) &&
+	    unlikely(rtap_rx_mshot_refill(q, r, added) != 0)) {
+		q->xs.alloc_fail++;
+		/* p->dev is the primary's pointer: use ours. */
+		rte_eth_devices[q->c.port_id].data->rx_mbuf_alloc_failed++;
+	}
+	/* Re-arm once some buffer is back (not on a dead fd). */
+	if (unlikely(!r->mshot_armed) && !q->c.dead &&
+	    q->br_nb_empty < q->br_nb) {
+		int ret;
+
+		rtap_rx_mshot_arm(q, r);
+		ret = io_uring_submit(&r->ring);
+		if (unlikely(ret < 0 && ret != -EAGAIN && ret != -EBUSY &&
+			     ret != -EINTR))
+			q->xs.submit_err++;
+	}
+	q->c.pkts += nb_rx;
+	q->c.bytes += bytes;
+	return nb_rx;
+}
+
+/* ------------------------------------------- Rx, posted readv mode */
+
 /*
  * At (re)start in the primary: a process that still owns the queue (a
  * secondary that did not answer the release at stop) would keep posting
@@ -262,18 +662,17 @@ rtap_rxq_free_leftovers(struct rtap_rxq *q)
 	size_t k, n = (size_t)q->nb_slots * q->maxseg;
 	unsigned int freed = 0;
 
-	if (q->mbufs == NULL || q->slots == NULL)
-		return;
-	for (k = 0; k < n; k++) {
+	for (k = 0; k < n && q->mbufs != NULL; k++) {
 		if (q->mbufs[k] != NULL) {
 			rte_pktmbuf_free(q->mbufs[k]);
 			q->mbufs[k] = NULL;
 			freed++;
 		}
 	}
-	for (k = 0; k < q->nb_slots; k++)
+	for (k = 0; k < q->nb_slots && q->slots != NULL; k++)
 		q->slots[k].posted = 0;
 	q->in_flight = 0;
+	freed += rtap_rx_mshot_free(q);
 	if (freed > 0)
 		RTAP_LOG(NOTICE, "rxq %u: %u mbufs left from the last stop returned to the pool",
 			 q->c.qid, freed);
@@ -296,7 +695,20 @@ rtap_rxq_start(struct rtap_rxq *q, int want_intr)
 	q->efd = -1;
 	q->c.dead = 0;
 	q->in_flight = 0;
-	for (i = 0; i < q->nb_slots; i++) {
+	/*
+	 * A frame that fits one mbuf: multishot read into lent mbufs.
+	 * Larger frames (jumbo over the mbuf, LRO) need a chain per read:
+	 * posted readv slots.
+	 */
+	q->mshot = q->maxseg == 1 && rtap_rx_mshot_supported();
+	if (q->mshot) {
+		ret = rtap_rx_mshot_start(q);
+		if (ret < 0) {
+			rtap_rxq_stop(q);
+			return ret;
+		}
+	}
+	for (i = 0; i < q->nb_slots && !q->mshot; i++) {
 		struct rtap_rx_slot *s = &q->slots[i];
 
 		s->m = &q->mbufs[(size_t)i * q->maxseg];
@@ -356,7 +768,13 @@ rtap_rxq_attach(struct rtap_rxq *q, struct rtap_qproc *r)
 			q->slots[i].posted = 0;
 		q->in_flight = 0;
 	}
-	ret = rtap_ring_init(&r->ring, q->nb_slots + 1, fd);
+	/* The CQ holds a CQE for every buffer or posted read, so nothing
+	 * ends on a full CQ. */
+	if (q->mshot)
+		ret = rtap_ring_init(&r->ring, 8, 2u * q->br_nb, fd);
+	else
+		ret = rtap_ring_init(&r->ring, q->nb_slots + 1,
+				     2u * (q->nb_slots + 1), fd);
 	if (ret < 0)
 		goto fail;
 	if (pp->primary && q->efd >= 0) {
@@ -369,9 +787,17 @@ rtap_rxq_attach(struct rtap_rxq *q, struct rtap_qproc *r)
 			goto fail;
 		}
 	}
+	if (q->mshot) {
+		ret = rtap_rx_mshot_attach(q, r);
+		if (ret < 0) {
+			io_uring_unregister_files(&r->ring);
+			io_uring_queue_exit(&r->ring);
+			goto fail;
+		}
+	}
 	r->ring_ok = 1;
 	r->refused = 0;
-	for (i = 0; i < q->nb_slots; i++)
+	for (i = 0; i < q->nb_slots && !q->mshot; i++)
 		if (!q->slots[i].posted && q->slots[i].m[0] != NULL)
 			rtap_rx_post(q, &r->ring, i);
 	ret = io_uring_submit(&r->ring);
@@ -400,7 +826,9 @@ rtap_rxq_detach(struct rtap_rxq *q, struct rtap_qproc *r)
 
 	if (!r->ring_ok)
 		return;
-	if (q->in_flight > 0) {
+	if (q->mshot)
+		rtap_rx_mshot_detach(q, r);
+	else if (q->in_flight > 0) {
 		struct io_uring_sqe *sqe = io_uring_get_sqe(&r->ring);
 
 		if (sqe != NULL) {
@@ -445,7 +873,9 @@ rtap_rxq_stop(struct rtap_rxq *q)
 {
 	uint16_t i, held = 0;
 
-	for (i = 0; i < q->nb_slots; i++) {
+	if (q->mshot)
+		rtap_rx_mshot_stop(q);
+	for (i = 0; i < q->nb_slots && !q->mshot; i++) {
 		struct rtap_rx_slot *s = &q->slots[i];
 		uint16_t j;
 
@@ -510,6 +940,8 @@ rtap_rx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 	/* First burst in this process: make the ring, post the reads. */
 	if (unlikely(!r->ring_ok) && rtap_rxq_attach(q, r) < 0)
 		return 0;
+	if (q->mshot)
+		return rtap_rx_burst_mshot(q, r, pkts, nb_pkts);
 	n = io_uring_peek_batch_cqe(&r->ring, cqes,
 				    RTE_MIN(nb_pkts, RTAP_RX_CQE_BATCH));
 	for (i = 0; i < n; i++) {
@@ -667,7 +1099,8 @@ rtap_txq_start(struct rtap_txq *q)
 	return ret;
 }
 
-static inline void
+/* Account one write; returns the mbuf for the caller to free in bulk. */
+static inline struct rte_mbuf *
 rtap_tx_complete(struct rtap_txq *q, struct rtap_tx_slot *s, int res)
 {
 	struct rte_mbuf *m = s->m;
@@ -689,28 +1122,33 @@ rtap_tx_complete(struct rtap_txq *q, struct rtap_tx_slot *s, int res)
 		q->xs.csum_offload +=
 			!!(s->hdr.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM);
 	}
-	rte_pktmbuf_free(m);
 	s->m = NULL;
+	return m;
 }
 
 static inline void
 rtap_tx_reap(struct rtap_txq *q, struct io_uring *ring)
 {
 	struct io_uring_cqe *cqes[64];
-	unsigned int n, i;
+	struct rte_mbuf *done[64];
+	unsigned int n, i, nd;
 
 	do {
 		n = io_uring_peek_batch_cqe(ring, cqes, RTE_DIM(cqes));
+		nd = 0;
 		for (i = 0; i < n; i++) {
 			uint64_t idx = cqes[i]->user_data;
 
 			if (unlikely(idx >= q->nb_desc ||
 				     q->slots[idx].m == NULL))
 				continue;
-			rtap_tx_complete(q, &q->slots[idx], cqes[i]->res);
+			done[nd++] = rtap_tx_complete(q, &q->slots[idx],
+						      cqes[i]->res);
 			q->free_idx[q->nb_free++] = (uint16_t)idx;
 		}
 		io_uring_cq_advance(ring, n);
+		if (nd > 0)
+			rte_pktmbuf_free_bulk(done, nd);
 	} while (n == RTE_DIM(cqes));
 }
 
@@ -737,7 +1175,7 @@ rtap_txq_attach(struct rtap_txq *q, struct rtap_qproc *r)
 			rte_pktmbuf_free(q->slots[i].m);
 		rtap_txq_reset(q);
 	}
-	ret = rtap_ring_init(&r->ring, q->nb_desc, fd);
+	ret = rtap_ring_init(&r->ring, q->nb_desc, 2u * q->nb_desc, fd);
 	if (ret < 0) {
 		rtap_queue_unclaim(&q->c, pp->pid);
 		return ret;
@@ -836,6 +1274,24 @@ rtap_tx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 			rte_pktmbuf_free(m);
 			continue;
 		}
+		/*
+		 * One contiguous buffer when the mbuf is ours alone: the
+		 * header goes into its headroom (as rte_pktmbuf_prepend
+		 * would) and a plain WRITE saves the kernel the iovec import
+		 * and the per-segment copy loop.
+		 */
+		if (likely(m->next == NULL && RTE_MBUF_DIRECT(m) &&
+			   rte_mbuf_refcnt_read(m) == 1 &&
+			   rte_pktmbuf_headroom(m) >= RTAP_VNET_HDR_LEN)) {
+			char *h = rte_pktmbuf_mtod_offset(m, char *,
+						-(int)RTAP_VNET_HDR_LEN);
+
+			memcpy(h, &s->hdr, RTAP_VNET_HDR_LEN);
+			sqe = io_uring_get_sqe(&r->ring);
+			io_uring_prep_write(sqe, 0, h,
+					    RTAP_VNET_HDR_LEN + m->data_len, 0);
+			goto queued;
+		}
 		iov = &q->iovs[(size_t)idx * (1 + RTAP_MAX_TX_SEGS)];
 		iov[0].iov_base = &s->hdr;
 		iov[0].iov_len = RTAP_VNET_HDR_LEN;
@@ -853,6 +1309,7 @@ rtap_tx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 		}
 		sqe = io_uring_get_sqe(&r->ring);
 		io_uring_prep_writev(sqe, 0, iov, k, 0);
+queued:
 		sqe->flags |= IOSQE_FIXED_FILE;
 		io_uring_sqe_set_data64(sqe, idx);
 		q->nb_free--;

@@ -38,6 +38,7 @@ static const struct rtap_xstat_def rtap_rx_defs[] = {
 	RX("rx_read_errors", read_err),
 	RX("rx_read_retries", read_again),
 	RX("rx_submit_errors", submit_err),
+	RX("rx_no_buffer_events", no_buf),
 };
 
 static const struct rtap_xstat_def rtap_tx_defs[] = {

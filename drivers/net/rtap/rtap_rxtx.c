@@ -394,6 +394,7 @@ rtap_rx_mshot_stop(struct rtap_rxq *q)
 		return;
 	}
 	rtap_rx_mshot_free(q);
+	q->in_flight = 0;
 }
 
 static inline void
@@ -900,8 +901,10 @@ rtap_rxq_stop(struct rtap_rxq *q)
 	if (q->efd >= 0)
 		close(q->efd);
 	q->efd = -1;
-	/* The owner's late detach still waits for these. */
-	q->in_flight = held;
+	/* The owner's late detach still waits for these (multishot: the
+	 * armed read, kept by rtap_rx_mshot_stop). */
+	if (!q->mshot)
+		q->in_flight = held;
 }
 
 /* Put the segments of a dropped chain back into the slot, reset. */

@@ -649,7 +649,9 @@ primary_tap(void)
 	/* A secondary that cannot answer the release (stopped). */
 	RT_CHECK(kill(sec_pid, SIGSTOP) == 0, "SIGSTOP %d", (int)sec_pid);
 	RT_CHECK(rte_eth_dev_stop(port) == 0, "stop with a stopped secondary");
-	held = (unsigned int)q1->in_flight * q1->maxseg;
+	/* Posted readv slots, or the mbufs lent to its multishot read. */
+	held = q1->mshot ? (unsigned int)(q1->br_nb - q1->br_nb_empty) :
+			   (unsigned int)q1->in_flight * q1->maxseg;
 	RT_CHECK(q1->c.owner == sec_pid && held > 0 &&
 		 rte_mempool_avail_count(pool) == POOL_N - held,
 		 "owner %d held %u avail %u", q1->c.owner, held,

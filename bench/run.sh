@@ -11,10 +11,10 @@
 #   --paths a,b,..   only these columns (veth,tap_afp,tap_afxdp,rtap_afp,
 #                    rtap_pkt,rtap_xdp,l2fk); add "rates" for the 64-byte
 #                    rates (run by default only without --paths)
-#   --secs N         iperf3 duration (default 10 full, 6 quick)
+#   --secs N         iperf3 duration (default 10 full, 5 quick)
 #   --rate-secs N    64-byte rate measurement per point (default 10 full, 3 quick)
 #   --rrul-secs N    flent rrul length (default 30 full, 10 quick)
-#   --cg-secs N      flood length of the callgrind instruction count (default 4)
+#   --cg-secs N      flood length of the callgrind instruction count (default 3)
 #   --publish        copy the rendered report, profiles and plots to
 #                    bench/reports/latest (full) or bench/reports/quick (quick)
 #                    and append the key numbers to bench/reports/history.jsonl
@@ -24,7 +24,7 @@
 # fresh per-path prefix; DPDK runs with one polling lcore (-l 0,1: lcore 0
 # is testpmd's main lcore, which sleeps in the stats loop, lcore 1 polls).
 # Quick mode covers every speed target of issues 7, 3 and 5 with shorter
-# points (iperf3 6 s, 64-byte rates 3 s, rrul 10 s with 2 s lead-in/out);
+# points (iperf3 5 s, 64-byte rates 3 s, rrul 10 s with 1 s lead-in/out);
 # --full adds the v6/4-stream/UDP rows, all offload settings, the xdp
 # columns, l2fwd-kernel --poll and the perf profiles.
 # Results: one JSON object per measurement in results.jsonl, rendered into
@@ -40,7 +40,7 @@ only=
 BN_SECS=
 rate_secs=
 rrul_secs=
-BN_CG_SECS=4
+BN_CG_SECS=3
 publish=
 profile=1
 while [ $# -gt 0 ]; do
@@ -81,11 +81,11 @@ if [ "$mode" = full ]; then
 	BN_RRUL_DELAY=5
 	export BN_PLOTS="all_scaled ping_cdf"
 else
-	BN_SECS=${BN_SECS:-6}
+	BN_SECS=${BN_SECS:-5}
 	BN_RATE_SECS=${rate_secs:-3}
 	BN_RATE_WARM=1
 	rrul_secs=${rrul_secs:-10}
-	BN_RRUL_DELAY=2
+	BN_RRUL_DELAY=1
 	export BN_PLOTS="all_scaled"
 fi
 export BN_CG_SECS BN_RATE_WARM BN_RRUL_DELAY
@@ -284,7 +284,7 @@ fwd_bytes() {
 # doc/performance.md) divided by the frames it forwarded, and by their bytes.
 cpu_sample() {
 	local f=$1 secs=$2 a b
-	sleep 2
+	sleep 1.5
 	a=$(fwd_frames)
 	ab=$(fwd_bytes)
 	perf stat -e task-clock -x, -p "$BN_FWD_PID" -o "$f" -- sleep "$secs" >/dev/null 2>&1
@@ -323,9 +323,10 @@ run_row() {
 	else
 		bn_step "$p [$off]: $r (iperf3 $(iperf_args "$r") ${BN_SECS}s)"
 		local cpu_f='' cpu_pid=''
-		if [ "$r" = tcp4_up_1 ] && [ -n "$BN_FWD_PID" ] && [ "$first" = 1 ] && [ "$BN_SECS" -ge 6 ]; then
+		if [ "$r" = tcp4_up_1 ] && [ -n "$BN_FWD_PID" ] && [ "$first" = 1 ] && [ "$BN_SECS" -ge 5 ]; then
 			cpu_f=$BN_OUT/logs/$p-$off-cpu.perf
-			cpu_sample "$cpu_f" $((BN_SECS - 4)) &
+			# From 1.5 s in (slow start over) to ~1 s before the end.
+			cpu_sample "$cpu_f" $((BN_SECS - 3)) &
 			cpu_pid=$!
 		fi
 		# shellcheck disable=SC2046

@@ -616,7 +616,7 @@ bn_tpstat() {
 # the instructions per frame of each function to
 # $BN_OUT/profile-cg-PATH.txt.
 bn_callgrind() {
-	local p=$1 secs=${BN_CG_SECS:-4}
+	local p=$1 secs=${BN_CG_SECS:-3}
 	local log=$BN_OUT/logs/cg-$p.log out=$BN_OUT/logs/cg-$p.out
 	local pmds
 	# shellcheck disable=SC2207

@@ -1,32 +1,35 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-3-Clause
 #
-# Build and test rtap against another DPDK release than devtools/deps.sh's
-# 22.11 LTS: Debian trixie's DPDK 24.11 (run as root).
+# Build and test rtap against the DPDK releases after devtools/deps.sh's
+# 22.11 LTS: Debian trixie's DPDK 24.11 (shared libraries) and sid's 25.11
+# (headers + static libraries).  Run as root.
 #
-#   devtools/compat-build.sh              set up (cached), build, unit suite,
-#                                         the PMD-free integration tests
+#   devtools/compat-build.sh              set up (cached), build, run tests
 #   devtools/compat-build.sh --build-only
 #   RTAP_COMPAT_PREFIX=/x ...             another root-owned prefix
 #                                         (default /opt/rtap-deps-24.11)
+# Last line: "compat: N passed, N failed".
 #
-# Why a chroot: the Debian archive reachable here has the 24.11 binary
-# packages but not the upstream source tarball (dpdk_24.11.4.orig.tar.xz
-# answers 404, only the debian.tar.xz is there), and trixie's libraries need
+# Why a chroot: the Debian archive reachable here has the 24.11 and 25.11
+# binary packages but not their upstream source tarballs
+# (dpdk_24.11.4.orig.tar.xz answers 404), and trixie's libraries need
 # trixie's glibc.  So a minimal trixie root is made with debootstrap, with
 # libdpdk-dev 24.11 and our build dependencies, and the tree (bind-mounted
 # read-only) is built and tested inside it in a private mount namespace:
 # the host's mounts and packages are not touched.  The kernel, netns, TAP
-# and veth are the host's, as in every other test.
+# and veth are the host's, as in every other test.  sid's libdpdk-dev 25.11
+# is unpacked into <root>/opt/dpdk-25.11 and linked statically.
 #
 # Limit: Debian builds DPDK without -Denable_driver_sdk, so ethdev_driver.h
 # and bus_vdev_driver.h are not installed and net_rtap itself (and what
 # links it: l2fwd-kernel, the PMD/packet/xdp/l2fwd tests) cannot be built
-# against this DPDK; meson's -Dpmd=auto disables exactly those.  What is
-# built and run against 24.11: lib/ (dql, codel, fq_codel, nlmon), the vnet
-# translation (rtap_vnet.c with real 24.11 mbufs), the devargs parser
-# (rte_kvargs 24.11), the unit suite and vnet_kernel, nlmon, bench_pktflood.
-# The stamp holds the suite, the package list and the DPDK version found.
+# against these DPDKs; meson's -Dpmd=auto disables exactly those.  What is
+# built and run against 24.11 and 25.11: lib/ (dql, codel, fq_codel, nlmon),
+# the vnet translation (rtap_vnet.c with real mbufs), the devargs parser
+# (rte_kvargs), the unit suite, vnet_kernel, nlmon and bench_pktflood.
+# Stamps hold the suite, the package list; the DPDK versions found are
+# checked against the expected series on every run.
 set -euo pipefail
 
 SRC=$(cd "$(dirname "$0")/.." && pwd)
@@ -34,9 +37,10 @@ PREFIX=${RTAP_COMPAT_PREFIX:-/opt/rtap-deps-24.11}
 SUITE=trixie
 MIRROR=http://deb.debian.org/debian
 DPDK_SERIES=24.11
+NEXT_SUITE=sid
+DPDK_NEXT=25.11
 ROOT=$PREFIX/root
 STAMP=$PREFIX/stamp
-BUILD_IN_ROOT=/rtap/build-$DPDK_SERIES
 PKGS=gcc,libc6-dev,make,pkgconf,meson,ninja-build,python3,libdpdk-dev,liburing-dev,libmnl-dev,libbpf-dev,libxdp-dev,libelf-dev,iproute2,ethtool,procps,psmisc,jq,socat,iputils-ping,iperf3,util-linux,kmod
 build_only=0
 [ "${1:-}" = --build-only ] && build_only=1
@@ -101,41 +105,91 @@ in_root() {
 	' _ "$ROOT" "$SRC" "$@"
 }
 
-# ------------------------------------------------------------------ build
-step=build
-log "meson setup -Dpmd=auto + ninja in $ROOT$BUILD_IN_ROOT"
-t0=$SECONDS
-in_root bash -ec '
-	b=$1
-	if [ ! -f "$b/build.ninja" ]; then
-		meson setup -Dpmd=auto "$b" /rtap/src > /rtap/setup.log 2>&1 ||
-			{ tail -n 30 /rtap/setup.log; exit 1; }
-	fi
-	ninja -C "$b" > /rtap/ninja.log 2>&1 || { grep -E "error|warning" /rtap/ninja.log | head -n 40; exit 1; }
-	grep -E "Has header \"ethdev_driver.h\"" /rtap/setup.log "$b/meson-logs/meson-log.txt" 2>/dev/null | tail -n 1 || true
-' _ "$BUILD_IN_ROOT" || fail "build against DPDK $dpdk_ver failed (logs: $ROOT/rtap/{setup,ninja}.log)"
-log "built in $((SECONDS - t0)) s"
-[ $build_only -eq 1 ] && { step=done; log "build only: done"; exit 0; }
+# ------------------------------------------------- DPDK 25.11 (headers+.a)
+# sid's libdpdk-dev carries the headers and the static libraries, enough to
+# build and run everything -Dpmd=auto builds, linked statically (the shared
+# libraries would need sid's glibc).  Fetched with apt-get download through
+# a private source list and state directory inside the root (signatures are
+# checked; the expiry date is not, the archive mirror here is a frozen
+# snapshot whose sid Release file is past Valid-Until): the root's own
+# apt configuration and the host's stay as they are.
+step=dpdk-$DPDK_NEXT
+d_next=/opt/dpdk-$DPDK_NEXT
+if [ "$(cat "$PREFIX/stamp-$DPDK_NEXT" 2>/dev/null)" != "$NEXT_SUITE libdpdk-dev" ] ||
+   [ ! -f "$ROOT$d_next/usr/lib/x86_64-linux-gnu/pkgconfig/libdpdk.pc" ]; then
+	log "apt-get download libdpdk-dev ($NEXT_SUITE)"
+	in_root bash -ec '
+		d=$1 suite=$2 mirror=$3
+		a="-o Dir::Etc::SourceList=/etc/apt/rtap-next.list -o Dir::Etc::SourceParts=/nonexistent -o Dir::State::Lists=/var/lib/rtap-next/lists -o Dir::Cache=/var/cache/rtap-next -o Acquire::Check-Valid-Until=false"
+		mkdir -p /var/lib/rtap-next/lists/partial /var/cache/rtap-next/archives/partial
+		echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $mirror $suite main" > /etc/apt/rtap-next.list
+		apt-get $a update -q > /rtap/next-update.log 2>&1 || { tail -n 5 /rtap/next-update.log; exit 1; }
+		rm -rf "$d" /rtap/next-debs && mkdir -p "$d" /rtap/next-debs
+		(cd /rtap/next-debs && apt-get $a download -q libdpdk-dev > /rtap/next-download.log 2>&1) ||
+			{ tail -n 5 /rtap/next-download.log; exit 1; }
+		dpkg-deb -x /rtap/next-debs/libdpdk-dev_*.deb "$d"
+		sed -i "s|^prefix=/usr\$|prefix=$d/usr|" "$d"/usr/lib/x86_64-linux-gnu/pkgconfig/*.pc
+	' _ "$d_next" "$NEXT_SUITE" "$MIRROR" || fail "cannot fetch $NEXT_SUITE's libdpdk-dev (logs in $ROOT/rtap/next-*.log)"
+	printf '%s\n' "$NEXT_SUITE libdpdk-dev" > "$PREFIX/stamp-$DPDK_NEXT"
+fi
+next_pc=$d_next/usr/lib/x86_64-linux-gnu/pkgconfig
+next_ver=$(in_root env PKG_CONFIG_PATH=$next_pc pkg-config --modversion libdpdk) ||
+	fail "libdpdk.pc not usable in $ROOT$d_next"
+case $next_ver in
+$DPDK_NEXT.*) ;;
+*) fail "$NEXT_SUITE's libdpdk-dev is $next_ver, not $DPDK_NEXT.x: update DPDK_NEXT/NEXT_SUITE" ;;
+esac
+log "DPDK $next_ver (static libraries from $NEXT_SUITE's libdpdk-dev)"
 
-# ------------------------------------------------------------------- tests
-# Every test meson defines for this build: with -Dpmd=auto and no driver
-# SDK, that is the unit suite plus vnet_kernel, nlmon and bench_pktflood.
-step=test
-t0=$SECONDS
-rc=0
-in_root bash -c '
-	b=$1
-	meson test -C "$b" --list 2>/dev/null | sed "s/^/  /"
-	meson test -C "$b" --print-errorlogs > /rtap/test.log 2>&1
-	r=$?
-	grep -E "^ *[0-9]+/[0-9]+ |^(Ok|Fail|Skipped|Timeout):" /rtap/test.log
-	# A skip (77) counts as a failure here as everywhere in rtap.
-	if grep -Eq "^(Skipped|Fail|Timeout|Unexpected Pass): +[1-9]" /rtap/test.log; then r=1; fi
-	exit $r
-' _ "$BUILD_IN_ROOT" || rc=$?
-ok=$(grep -Ec '^ *[0-9]+/[0-9]+ .* OK ' "$ROOT/rtap/test.log" || true)
-bad=$(grep -Ec '^ *[0-9]+/[0-9]+ .* (FAIL|SKIP|TIMEOUT|ERROR)' "$ROOT/rtap/test.log" || true)
-log "DPDK $dpdk_ver: tests in $((SECONDS - t0)) s (log: $ROOT/rtap/test.log)"
-echo "compat-$DPDK_SERIES: $ok passed, $bad failed"
-[ $rc -eq 0 ] || fail "tests against DPDK $dpdk_ver failed"
+# ------------------------------------------------------------ build + test
+# build_and_test <series> <version> <meson options...>
+total_ok=0
+total_bad=0
+build_and_test() {
+	local series=$1 ver=$2 b=/rtap/build-$1 ok bad rc=0
+	shift 2
+	step=build-$series
+	t0=$SECONDS
+	in_root bash -ec '
+		b=$1; shift
+		if [ ! -f "$b/build.ninja" ]; then
+			meson setup -Dpmd=auto "$@" "$b" /rtap/src > "$b.setup.log" 2>&1 ||
+				{ tail -n 30 "$b.setup.log"; exit 1; }
+		fi
+		ninja -C "$b" > "$b.ninja.log" 2>&1 ||
+			{ grep -E "error|warning|undefined" "$b.ninja.log" | head -n 40; exit 1; }
+	' _ "$b" "$@" || fail "build against DPDK $ver failed (logs: $ROOT$b.{setup,ninja}.log)"
+	log "built against DPDK $ver in $((SECONDS - t0)) s"
+	[ $build_only -eq 1 ] && return 0
+	# The unit suite and the integration tests that do not drive net_rtap
+	# (the others are not defined without the PMD); bench_callgrind needs
+	# the deps prefix's testpmd and is not one of them.
+	step=test-$series
+	t0=$SECONDS
+	in_root bash -c '
+		b=$1
+		tests=$(meson test -C "$b" --list 2>/dev/null | awk -F" / " "\$1 ~ /:unit\$/ || \$2 ~ /^(vnet_kernel|nlmon|bench_pktflood)\$/ {print \$2}")
+		meson test -C "$b" --print-errorlogs $tests > "$b.test.log" 2>&1
+		r=$?
+		grep -E "^ *[0-9]+/[0-9]+ |^(Ok|Fail|Skipped|Timeout):" "$b.test.log"
+		# A skip (77) counts as a failure here as everywhere in rtap.
+		if grep -Eq "^(Skipped|Fail|Timeout|Unexpected Pass): +[1-9]" "$b.test.log"; then r=1; fi
+		exit $r
+	' _ "$b" || rc=$?
+	ok=$(grep -Ec '^ *[0-9]+/[0-9]+ .* OK ' "$ROOT$b.test.log" || true)
+	bad=$(grep -Ec '^ *[0-9]+/[0-9]+ .* (FAIL|SKIP|TIMEOUT|ERROR)' "$ROOT$b.test.log" || true)
+	log "DPDK $ver: $ok passed, $bad failed in $((SECONDS - t0)) s (log: $ROOT$b.test.log)"
+	total_ok=$((total_ok + ok))
+	total_bad=$((total_bad + bad + (rc != 0 && bad == 0)))
+}
+
+build_and_test "$DPDK_SERIES" "$dpdk_ver"
+# Static link: the mempool ring driver whole (its constructor registers the
+# ops), then what it and EAL need.
+build_and_test "$DPDK_NEXT" "$next_ver" -Dpkg_config_path=$next_pc \
+	"-Dc_link_args=-Wl,--whole-archive -l:librte_mempool_ring.a -Wl,--no-whole-archive -l:librte_mempool.a -l:librte_ring.a -l:librte_eal.a -l:librte_kvargs.a -l:librte_log.a -l:librte_telemetry.a -lnuma"
+
 step=done
+[ $build_only -eq 1 ] && { log "build only: done"; exit 0; }
+echo "compat: $total_ok passed, $total_bad failed"
+[ "$total_bad" -eq 0 ] || { step=tests; fail "tests against DPDK $dpdk_ver/$next_ver failed"; }

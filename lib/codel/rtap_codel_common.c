@@ -18,7 +18,7 @@
 #include "codel_internal.h"
 #include "rtap_codel.h"
 
-RTE_LOG_REGISTER_DEFAULT(rtap_codel_logtype, NOTICE);
+RTE_LOG_REGISTER(rtap_codel_logtype, rtap.codel, NOTICE);
 
 static uint64_t
 us_to_units(uint64_t hz, uint32_t us)

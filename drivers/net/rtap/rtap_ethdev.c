@@ -27,7 +27,7 @@
 #include "rtap_xstats.h"
 #include "rte_pmd_rtap.h"
 
-RTE_LOG_REGISTER_DEFAULT(rtap_logtype, NOTICE);
+RTE_LOG_REGISTER(rtap_logtype, pmd.net.rtap, NOTICE);
 
 #define RTAP_RX_CAPA (RTE_ETH_RX_OFFLOAD_IPV4_CKSUM | \
 		      RTE_ETH_RX_OFFLOAD_UDP_CKSUM | \

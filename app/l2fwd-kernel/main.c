@@ -27,10 +27,11 @@
 #include <rte_eal.h>
 #include <rte_ethdev.h>
 #include <rte_lcore.h>
+#include <rtap_compat.h>
 
 #include "l2fk.h"
 
-RTE_LOG_REGISTER_DEFAULT(l2fk_logtype, INFO);
+RTE_LOG_REGISTER(l2fk_logtype, app.l2fwd_kernel, INFO);
 
 struct l2fk_app l2fk;
 
@@ -188,7 +189,7 @@ assign_lcores(void)
 
 /* Control thread: netlink mirror (sync.c) and the periodic stats line.
  * The forwarding lcores never block on it. */
-static void *
+static rtap_ctrl_thread_ret_t
 ctl_thread_main(void *arg __rte_unused)
 {
 	uint64_t next = 0, now, hz = rte_get_timer_hz();
@@ -206,13 +207,13 @@ ctl_thread_main(void *arg __rte_unused)
 			l2fk_stats_print();
 		}
 	}
-	return NULL;
+	return 0;
 }
 
 int
 main(int argc, char **argv)
 {
-	pthread_t ctl;
+	rtap_ctrl_thread_t ctl;
 	unsigned int i;
 	bool ctl_started = false;
 	int ret, rc = EXIT_FAILURE;
@@ -249,8 +250,8 @@ main(int argc, char **argv)
 	l2fk_telemetry_register();
 	if (l2fk.quit)
 		goto out_sync;
-	if (rte_ctrl_thread_create(&ctl, "l2fk-ctl", NULL, ctl_thread_main,
-				   NULL) != 0) {
+	if (rtap_ctrl_thread_create(&ctl, "l2fk-ctl", ctl_thread_main,
+				    NULL) != 0) {
 		L2FK_LOG(ERR, "cannot start the control thread");
 		goto out_sync;
 	}
@@ -266,7 +267,7 @@ main(int argc, char **argv)
 out_sync:
 	l2fk.quit = true;
 	if (ctl_started)
-		pthread_join(ctl, NULL);
+		rtap_ctrl_thread_join(ctl);
 	l2fk_sync_stop();
 	l2fk_txqlen_restore();
 out_ports:

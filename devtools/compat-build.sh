@@ -189,6 +189,54 @@ build_and_test "$DPDK_SERIES" "$dpdk_ver"
 build_and_test "$DPDK_NEXT" "$next_ver" -Dpkg_config_path=$next_pc \
 	"-Dc_link_args=-Wl,--whole-archive -l:librte_mempool_ring.a -Wl,--no-whole-archive -l:librte_mempool.a -l:librte_ring.a -l:librte_eal.a -l:librte_kvargs.a -l:librte_log.a -l:librte_telemetry.a -lnuma"
 
+# ---------------------------------------------------- PMD symbol check
+# What cannot be compiled against 24.11/25.11 (the PMD, l2fwd-kernel) is
+# checked at link level: every DPDK symbol their 22.11 build imports
+# (functions and variables, driver SDK included: DPDK exports it as
+# INTERNAL) must be exported by 24.11's shared and 25.11's static
+# libraries.  Same name only; a changed prototype would not show here.
+# The 22.11 spellings rtap_compat.h maps on newer releases are replaced by
+# their successors (which must then exist).
+COMPAT_MAPPED="rte_ctrl_thread_create:rte_thread_create_control,rte_thread_join
+rte_tel_data_add_dict_u64:rte_tel_data_add_dict_uint
+rte_kvargs_process:rte_kvargs_process_opt"
+step=symbols
+pmd_bins=()
+for f in "${RTAP_COMPAT_NATIVE_BUILD:-$SRC/build}"/drivers/net/rtap/librte_net_rtap.so \
+	 "${RTAP_COMPAT_NATIVE_BUILD:-$SRC/build}"/app/l2fwd-kernel/dpdk-l2fwd-kernel; do
+	[ -f "$f" ] && pmd_bins+=("$f")
+done
+if [ ${#pmd_bins[@]} -eq 0 ]; then
+	log "no native build with the PMD (RTAP_COMPAT_NATIVE_BUILD, default $SRC/build): symbol check not run"
+	total_bad=$((total_bad + 1))
+else
+	imports=$(for f in "${pmd_bins[@]}"; do nm -D --undefined-only "$f"; done |
+		awk '{print $2}' | sed 's/@.*//' | grep -E '^(rte_|per_lcore_|eth_)' | sort -u)
+	while IFS=: read -r old new; do
+		if printf '%s\n' "$imports" | grep -qx "$old"; then
+			imports=$(printf '%s\n' "$imports" | grep -vx "$old"; printf '%s\n' ${new//,/ })
+		fi
+	done <<< "$COMPAT_MAPPED"
+	imports=$(printf '%s\n' "$imports" | sort -u)
+	exp24=$(for f in "$ROOT"/usr/lib/x86_64-linux-gnu/librte_*.so.* \
+			"$ROOT"/usr/lib/x86_64-linux-gnu/dpdk/pmds-*/librte_bus_vdev.so.*; do
+		nm -D --defined-only "$f" 2>/dev/null; done | awk '{print $3}' | sed 's/@.*//' | sort -u)
+	exp25=$(for f in "$ROOT$d_next"/usr/lib/x86_64-linux-gnu/librte_*.a; do
+		nm -g --defined-only "$f" 2>/dev/null; done | awk 'NF == 3 {print $3}' | sort -u)
+	n=$(printf '%s\n' "$imports" | wc -l)
+	for v in 24 25; do
+		[ $v = 24 ] && have=$exp24 || have=$exp25
+		miss=$(comm -23 <(printf '%s\n' "$imports") <(printf '%s\n' "$have"))
+		if [ -n "$miss" ]; then
+			log "DPDK $v.11 lacks $(printf '%s\n' "$miss" | wc -l) of the $n DPDK symbols net_rtap/l2fwd-kernel import: $(echo $miss)"
+			total_bad=$((total_bad + 1))
+		else
+			log "DPDK $v.11 exports all $n DPDK symbols net_rtap/l2fwd-kernel import"
+			total_ok=$((total_ok + 1))
+		fi
+	done
+fi
+
 step=done
 [ $build_only -eq 1 ] && { log "build only: done"; exit 0; }
 echo "compat: $total_ok passed, $total_bad failed"

@@ -40,11 +40,19 @@
 
 #define L2FK_TXQLEN_TICK_MS	100
 #define L2FK_TXQLEN_WIN		10	/* ticks in the max filter: 1 s */
-#define L2FK_TXQLEN_TARGET_MS	5	/* CoDel's target */
-/* Floor: 32 GSO frames is the smallest ring measured here without
- * throughput collapse (TCP needs room for its bursts while the lcore is
- * descheduled). */
-#define L2FK_TXQLEN_MIN		32
+/*
+ * 1 ms of drain, not CoDel's 5 ms target: the ring is an unmanaged
+ * tail-drop FIFO in front of the only AQM, and every millisecond it holds
+ * adds to the RTT of every flow, ping included; it only has to cover the
+ * lcore's gaps in service.  Floor 8 frames (8 x 64 KB GSO = 512 KB, about
+ * 1-2 ms at the 2-4 Gbit/s seen here; 32 held 2 MB).  Measured with
+ * devtools/run-demo.sh, flent rrul 30 s, alternated runs, load 10-14:
+ * 5 ms/32 ICMP median 2.67/1.24/3.56 ms, p99 97.9/43.6/18.9 ms, TCP
+ * totals 3074/1643/5522 Mbit/s; 1 ms/8: median 0.80/2.27/0.97 ms, p99
+ * 21.4/39.1/20.9 ms, totals 4282/3389/4212 Mbit/s.
+ */
+#define L2FK_TXQLEN_TARGET_MS	1
+#define L2FK_TXQLEN_MIN		8
 
 struct txqlen_state {
 	bool active;

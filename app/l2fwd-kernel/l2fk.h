@@ -190,7 +190,7 @@ int l2fk_sync_fd(void);
 
 /* txqlen.c: TAP txqueuelen learned from the drain rate (control thread) */
 uint32_t l2fk_txqlen_calc(uint64_t rate_Bps, uint64_t avg_frame,
-			  unsigned int nb_queues, uint32_t max);
+			  unsigned int nb_queues, uint32_t min, uint32_t max);
 void l2fk_txqlen_init(void);
 void l2fk_txqlen_update(void);
 uint32_t l2fk_txqlen_get(unsigned int pair);

@@ -18,7 +18,7 @@
  * and frames read from the TAP give a drain rate; the ring is sized to
  * hold L2FK_TXQLEN_TARGET_MS of the best rate seen in the last second
  * (a windowed max, so a moment of CPU starvation does not collapse it),
- * in frames of the average size seen, clamped to [L2FK_TXQLEN_MIN, the
+ * in frames of the average size seen, clamped to [floor, the
  * length the TAP had at start].  A full ring tail-drops (counted by the
  * kernel as the TAP's tx_dropped), which TCP reads as congestion.  The
  * kernel resizes the live rings on NETDEV_CHANGE_TX_QUEUE_LEN
@@ -53,6 +53,15 @@
  */
 #define L2FK_TXQLEN_TARGET_MS	1
 #define L2FK_TXQLEN_MIN		8
+/*
+ * Floor when the kernel segments some GSO skbs itself before the TAP (the
+ * path lacks TSO, TCP/IPv6 TSO or USO: validate_xmit_skb): one such skb
+ * arrives as a back-to-back train of up to 45 TCP segments (64 KB / MSS
+ * 1448) or a UDP_SEGMENT send's datagrams (64 and more), and a ring
+ * shorter than the train tail-drops the same segments of every train
+ * (seen: datagrams 9-11 of every 11-datagram send lost at 8).
+ */
+#define L2FK_TXQLEN_MIN_SEG	64
 
 struct txqlen_state {
 	bool active;
@@ -93,15 +102,24 @@ txqlen_ioctl(int ifindex, unsigned long req, uint32_t *len)
  */
 uint32_t
 l2fk_txqlen_calc(uint64_t rate_Bps, uint64_t avg_frame, unsigned int nb_queues,
-		 uint32_t max)
+		 uint32_t min, uint32_t max)
 {
 	uint64_t len;
 
 	if (avg_frame == 0 || nb_queues == 0)
-		return RTE_MIN((uint32_t)L2FK_TXQLEN_MIN, max);
+		return RTE_MIN(min, max);
 	len = rate_Bps * L2FK_TXQLEN_TARGET_MS / 1000 / avg_frame / nb_queues;
-	len = RTE_MAX(len, (uint64_t)L2FK_TXQLEN_MIN);
+	len = RTE_MAX(len, (uint64_t)min);
 	return (uint32_t)RTE_MIN(len, (uint64_t)max);
+}
+
+/* Does the kernel hand us every GSO skb whole?  (See L2FK_TXQLEN_MIN_SEG.) */
+static uint32_t
+txqlen_floor(const struct l2fk_plan *pl)
+{
+	if (pl->kern_gso && !pl->user_no_tso && pl->kern_tso6 && pl->nic_uso)
+		return L2FK_TXQLEN_MIN;
+	return L2FK_TXQLEN_MIN_SEG;
 }
 
 void
@@ -183,7 +201,8 @@ l2fk_txqlen_update(void)
 			wp += s->win_pkts[k];
 		}
 		len = l2fk_txqlen_calc(best, wp ? wb / wp : 0,
-				       p->plan.nb_queues, s->orig);
+				       p->plan.nb_queues,
+				       txqlen_floor(&p->plan), s->orig);
 		/* Dead band: each change reallocates the rings (and a shrink
 		 * drops what no longer fits), so ignore changes under 1/4. */
 		if (len * 4 > s->cur * 3 && len * 4 < s->cur * 5)

@@ -58,6 +58,11 @@ avg_check() {
 	esac
 }
 
+tap_tx_dropped() {
+	ip -n "$TB_NS_DP" -j -s link show "$TB_KIF" | "$L2FK_PY" -c \
+		'import json, sys; print(json.load(sys.stdin)[0]["stats64"]["tx"]["dropped"])'
+}
+
 # udp_run LABEL SENDNS RECVNS DSTADDR GSO COUNT
 udp_run() {
 	local label=$1 sns=$2 rns=$3 addr=$4 gso=$5 count=$6
@@ -71,9 +76,32 @@ udp_run() {
 		sleep 0.1
 	done
 	[ -f "$ready" ] || fail "$label: receiver not ready"
+	d0=$(tap_tx_dropped)
 	l2fk_fg ip netns exec "$sns" timeout 30 "$L2FK_PY" "$udpgso" send "$addr" \
 		"$port" "$count" "$gso" || fail "$label: sender failed"
-	wait "$rpid" || { cat "$L2FK_TMP/$label.recv" >&2; fail "$label: receiver: datagrams lost or damaged"; }
+	wait "$rpid"
+	rc=$?
+	if [ "$rc" = 3 ]; then
+		# Lost, not damaged: only acceptable where the kernel counted
+		# it -- tail drops of the TAP's tun ring (TX dropped) when the
+		# lcore was descheduled on a loaded machine.
+		lost=$(sed -n 's/^lost \([0-9]*\).*/\1/p' "$L2FK_TMP/$label.recv")
+		d1=$(tap_tx_dropped)
+		if [ -n "$lost" ] && [ "$lost" -le $((count / 10)) ] &&
+		   [ "$lost" -le $((d1 - d0)) ]; then
+			echo "$label: $(cat "$L2FK_TMP/$label.recv"); all $lost counted as TAP tail drops ($((d1 - d0)))"
+			return 0
+		fi
+		echo "$label: TAP TX dropped $d0 -> $d1" >&2
+	fi
+	[ "$rc" = 0 ] || {
+		cat "$L2FK_TMP/$label.recv" >&2
+		ip -n "$TB_NS_DP" -s link show "$TB_KIF" >&2
+		ip -n "$TB_NS_SRV" -s link show "$TB_WSRV" >&2
+		l2fk_tel /l2fk/stats,0 >&2
+		l2fk_tel /ethdev/xstats,0 >&2
+		fail "$label: receiver: datagrams lost or damaged"
+	}
 	echo "$label: $(cat "$L2FK_TMP/$label.recv")"
 }
 

@@ -7,7 +7,8 @@
 #
 #   flock /run/rtap-measure.lock bench/tools/redirect-mpps.sh [build] [pmd...]
 #
-# pmd: rtap-packet af_packet rtap-xdp af_xdp (default: all four).
+# pmd: rtap-packet af_packet rtap-xdp af_xdp (default: all four), and
+# rtap-packet-bypass (qdisc_bypass=1, DPDK net_af_packet's default).
 # Env: SECS (per point after 2.5 s warm-up, default 5), REPS (default 3), MODES ("txonly
 # rxonly"), PERF=1 records task-clock -g of the forwarding lcore into
 # /tmp/redirect-perf-<pmd>-<mode>.data (first round only),
@@ -81,6 +82,7 @@ for r in $(seq "$REPS"); do
 	for name in $PMDS; do
 		case $name in
 		rtap-packet) vdev="net_rtap0,backend=packet,iface=$W0${VDEV_EXTRA:-}";;
+		rtap-packet-bypass) vdev="net_rtap0,backend=packet,iface=$W0,qdisc_bypass=1";;
 		af_packet) vdev="net_af_packet0,iface=$W0";;
 		rtap-xdp) vdev="net_rtap0,backend=xdp,iface=$W0${VDEV_EXTRA:-}";;
 		af_xdp) vdev="net_af_xdp0,iface=$W0,start_queue=0,queue_count=1";;

@@ -9,6 +9,7 @@
 #                             <-> testpmd csum fwd <-> net_rtap packet ->
 #                             veth -> kernel, vs a direct veth, vs the
 #                             net_tap <-> net_af_packet anchor
+#   PKT_DEVARGS=sockbuf=1m ... tcp-rtap   extra devargs of the packet port
 set -u
 SRC=${RTAP_SOURCE_DIR:-$(cd "$(dirname "$0")/../../.." && pwd)}
 BUILD=${RTAP_BUILD_DIR:-$SRC/build}
@@ -76,7 +77,7 @@ tcp_fwd() {
 	local A B
 	if [ "$kind" = rtap ]; then
 		A="net_rtap0,iface=$kif"
-		B="net_rtap1,backend=packet,iface=$TB_WDP"
+		B="net_rtap1,backend=packet,iface=$TB_WDP${PKT_DEVARGS:+,$PKT_DEVARGS}"
 	else
 		A="net_tap0,iface=$kif"
 		B="net_af_packet0,iface=$TB_WDP"
@@ -128,10 +129,14 @@ tcp_fwd() {
 	ip netns exec "$TB_NS_SRV" iperf3 -s -D -1 >/dev/null
 	sleep 0.5
 	down=$(ip netns exec "$TB_NS_DP" iperf3 -c "$TB_ADDR4_SRV" -t "$SECS" -R -J | python3 -c "$J")
-	printf '%-22s up %s Gbit/s  down %s Gbit/s\n' \
-		"$([ "$kind" = rtap ] && echo "rtap tap<->packet" || echo "net_tap<->af_packet")" "$up" "$down"
 	touch "$fifo.done"
 	sleep 1.5
+	# Frames the packet socket dropped (imissed, port 1) and the TAP
+	# port's Tx refusals, from testpmd's counters after the runs.
+	printf '%-22s up %s Gbit/s  down %s Gbit/s  wire-port imissed %s  tap-port tx_ring_full %s\n' \
+		"$([ "$kind" = rtap ] && echo "rtap tap<->packet${PKT_DEVARGS:+ ($PKT_DEVARGS)}" || echo "net_tap<->af_packet")" "$up" "$down" \
+		"$(awk '/NIC statistics for port 1/ {p=1} p && /RX-missed/ {print $4; exit}' "$log")" \
+		"$(awk '/NIC extended statistics for port 0/ {p=1} /NIC extended statistics for port 1/ {p=0} p && /^tx_ring_full/ {print $2}' "$log")"
 	kill -INT "$pid"; wait "$pid" 2>/dev/null
 	[ -n "${KEEPLOG:-}" ] && cp "$log" /tmp/rtap-bench-$kind.log
 	rm -f "$log" "$fifo" "$fifo.done"

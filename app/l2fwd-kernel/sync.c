@@ -103,9 +103,9 @@ nic_link_update(struct l2fk_pair *p, const char *why)
 	st[p->idx].carrier_set = true;
 	p->nic_link_up = up;
 	p->ctl_events++;
-	L2FK_LOG(INFO, "%s link %s (%s) -> %s carrier %s%s", p->nic_name,
-		 up ? "up" : "down", why, p->kern_ifname, up ? "on" : "off",
-		 up && p->link_speed ? "" : "");
+	L2FK_LOG(INFO, "%s link %s (%s) -> %s carrier %s, speed %u Mbit/s",
+		 p->nic_name, up ? "up" : "down", why, p->kern_ifname,
+		 up ? "on" : "off", p->link_speed);
 }
 
 static void

@@ -194,7 +194,9 @@ rtap_mp_get_fds(struct rte_eth_dev *dev, const struct rtap_mp_req *req,
 	struct rtap_proc *pp = RTAP_PROC(dev);
 	uint16_t i, n;
 
-	if (pp->nb_fds == 0 || !dev->data->dev_started) {
+	/* Published inside dev_start, before ethdev sets dev_started: a
+	 * secondary polling a queue that just started gets them. */
+	if (pp->nb_fds == 0) {
 		ans->result = -EAGAIN;	/* not started: no fds yet */
 		return;
 	}

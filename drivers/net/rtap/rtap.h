@@ -161,6 +161,8 @@ struct rtap_priv {
 	int qfd[RTAP_MAX_QUEUES];
 	uint16_t nb_fds;
 	uint32_t fd_gen;	/* bumped whenever qfd[] is reopened/closed */
+	uint32_t run_seq;	/* bumped before queues start: a release sent
+				 * before is stale (rtap_mp.c) */
 	uint32_t vnet_peer;	/* RTAP_VNET_PEER_* */
 	int uso_supported;
 	int napi;

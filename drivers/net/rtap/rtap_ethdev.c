@@ -535,6 +535,31 @@ rtap_queues_stop(struct rte_eth_dev *dev)
 	rtap_close_fds(p);
 }
 
+/*
+ * Before a new run starts anything: no live process may still own a
+ * queue of the last one (a secondary that did not answer the release),
+ * and a release it answers late must not hit the new run's rings.
+ */
+static int
+rtap_run_begin(struct rte_eth_dev *dev)
+{
+	struct rtap_priv *p = RTAP_PRIV(dev);
+	uint16_t i;
+	int ret = 0;
+
+	for (i = 0; ret == 0 && i < dev->data->nb_rx_queues; i++)
+		if (dev->data->rx_queues[i] != NULL)
+			ret = rtap_queue_start_check(dev->data->rx_queues[i],
+						     "Rx");
+	for (i = 0; ret == 0 && i < dev->data->nb_tx_queues; i++)
+		if (dev->data->tx_queues[i] != NULL)
+			ret = rtap_queue_start_check(dev->data->tx_queues[i],
+						     "Tx");
+	if (ret == 0)
+		rtap_add_relaxed(&p->run_seq, 1);
+	return ret;
+}
+
 static int
 rtap_queues_start(struct rte_eth_dev *dev)
 {
@@ -542,6 +567,9 @@ rtap_queues_start(struct rte_eth_dev *dev)
 	uint16_t i, nb_fds;
 	int ret = 0, saved_ns;
 
+	ret = rtap_run_begin(dev);
+	if (ret < 0)
+		return ret;
 	if (p->be->rx_burst != NULL) {
 		ret = p->be->queues_start != NULL ?
 		      p->be->queues_start(dev) : 0;
@@ -1169,6 +1197,7 @@ rtap_rx_queue_start(struct rte_eth_dev *dev, uint16_t qid)
 		ret = rtap_rxq_layout(dev, q);
 	if (ret < 0)
 		return ret;
+	rtap_add_relaxed(&p->run_seq, 1);
 	q->fd = p->qfd[qid];
 	ret = rtap_rxq_start(q, dev->data->dev_conf.intr_conf.rxq);
 	if (ret < 0)
@@ -1216,6 +1245,7 @@ rtap_tx_queue_start(struct rte_eth_dev *dev, uint16_t qid)
 	ret = rtap_txq_start(q);
 	if (ret < 0)
 		return ret;
+	rtap_add_relaxed(&p->run_seq, 1);
 	q->c.started = 1;
 	dev->data->tx_queue_state[qid] = RTE_ETH_QUEUE_STATE_STARTED;
 	return 0;

@@ -46,6 +46,7 @@ struct rtap_mp_req {
 	uint32_t op;
 	uint32_t scope;		/* RELEASE: enum rtap_mp_scope */
 	uint16_t qid;		/* RELEASE: queue; GET_FDS: first fd index */
+	uint32_t seq;		/* RELEASE: p->run_seq when sent */
 	char name[RTE_ETH_NAME_MAX_LEN];
 };
 
@@ -271,6 +272,19 @@ rtap_mp_action(const struct rte_mp_msg *msg, const void *peer)
 		ans->result = 0;
 		if (dev == NULL || RTAP_PROC(dev)->closed)
 			goto reply;	/* nothing of it here */
+		/*
+		 * Answered late (this process was stopped or slow) after the
+		 * primary started the queues again: the rings here belong to
+		 * the new run (a start is refused while an owner of the old
+		 * one is alive), so the request is stale.  Close is final.
+		 */
+		if (req->scope != RTAP_MP_CLOSE &&
+		    req->seq != rtap_load_relaxed(&RTAP_PRIV(dev)->run_seq)) {
+			RTAP_LOG(INFO, "port %u: stale release ignored (run %u, now %u)",
+				 dev->data->port_id, req->seq,
+				 RTAP_PRIV(dev)->run_seq);
+			goto reply;
+		}
 		if (rtap_proc_busy(RTAP_PROC(dev))) {
 			usleep(RTAP_MP_GRACE_US);
 			rtap_proc_release(dev, (enum rtap_mp_scope)req->scope,
@@ -462,6 +476,8 @@ rtap_mp_release(struct rte_eth_dev *dev, enum rtap_mp_scope scope,
 	if (rte_eal_process_type() != RTE_PROC_PRIMARY || !rtap_mp_registered)
 		return;
 	rtap_mp_req_init(&msg, dev, RTAP_MP_OP_RELEASE, scope, qid);
+	((struct rtap_mp_req *)msg.param)->seq =
+		rtap_load_relaxed(&RTAP_PRIV(dev)->run_seq);
 	ret = rte_mp_request_sync(&msg, &reply, &ts);
 	if (ret < 0) {
 		RTAP_LOG(ERR, "port %u: not every secondary process answered the release (%s); queues they poll keep their mbufs",

@@ -8,6 +8,7 @@
 #define RTAP_H
 
 #include <stdint.h>
+#include <pthread.h>
 #include <net/if.h>
 #include <linux/virtio_net.h>
 
@@ -204,6 +205,7 @@ struct rtap_qproc {
 
 struct rtap_proc {
 	const struct rtap_backend_ops *be;	/* this process's address */
+	pthread_mutex_t lock;	/* ring attach vs release (rtap_mp.c) */
 	int32_t pid;
 	int primary;
 	int closed;		/* secondary: the primary closed the port */

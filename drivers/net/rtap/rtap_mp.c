@@ -81,6 +81,7 @@ rtap_proc_alloc(const char *name, int primary)
 		return NULL;
 	pp->pid = (int32_t)getpid();
 	pp->primary = primary;
+	pthread_mutex_init(&pp->lock, NULL);
 	for (i = 0; i < RTAP_MAX_QUEUES; i++)
 		pp->qfd[i] = -1;
 	return pp;
@@ -89,6 +90,8 @@ rtap_proc_alloc(const char *name, int primary)
 void
 rtap_proc_free(struct rtap_proc *pp)
 {
+	if (pp != NULL)
+		pthread_mutex_destroy(&pp->lock);
 	rte_free(pp);
 }
 
@@ -139,6 +142,7 @@ rtap_proc_release(struct rte_eth_dev *dev, enum rtap_mp_scope scope,
 
 	if (pp == NULL)
 		return;
+	pthread_mutex_lock(&pp->lock);
 	/* Rings exist for the io_uring datapath only; own-datapath
 	 * backends (packet) hold just the fds. */
 	if (pp->be != NULL && pp->be->rx_burst == NULL) {
@@ -155,20 +159,7 @@ rtap_proc_release(struct rte_eth_dev *dev, enum rtap_mp_scope scope,
 	}
 	if (scope >= RTAP_MP_PORT)
 		rtap_proc_drop_fds(pp, pp->primary ? RTAP_PRIV(dev) : NULL);
-}
-
-/* Does this process hold anything of the port? */
-static int
-rtap_proc_busy(const struct rtap_proc *pp)
-{
-	unsigned int i;
-
-	if (pp->nb_fds > 0)
-		return 1;
-	for (i = 0; i < RTAP_MAX_QUEUES; i++)
-		if (pp->rxq[i].ring_ok || pp->txq[i].ring_ok)
-			return 1;
-	return 0;
+	pthread_mutex_unlock(&pp->lock);
 }
 
 /* ------------------------------------------------------- mp handler */
@@ -285,11 +276,11 @@ rtap_mp_action(const struct rte_mp_msg *msg, const void *peer)
 				 RTAP_PRIV(dev)->run_seq);
 			goto reply;
 		}
-		if (rtap_proc_busy(RTAP_PROC(dev))) {
-			usleep(RTAP_MP_GRACE_US);
-			rtap_proc_release(dev, (enum rtap_mp_scope)req->scope,
-					  req->qid);
-		}
+		/* Even when idle: a burst may be making a ring right now
+		 * (rtap_proc_release waits for it under pp->lock). */
+		usleep(RTAP_MP_GRACE_US);
+		rtap_proc_release(dev, (enum rtap_mp_scope)req->scope,
+				  req->qid);
 		if (req->scope == RTAP_MP_CLOSE)
 			rtap_mp_port_gone(dev);
 	}

@@ -748,8 +748,8 @@ rtap_rxq_start(struct rtap_rxq *q, int want_intr)
  * of the thread that submitted it, and that must not be a control thread
  * asleep in its own loop.
  */
-int
-rtap_rxq_attach(struct rtap_rxq *q, struct rtap_qproc *r)
+static int
+rtap_rxq_attach_locked(struct rtap_rxq *q, struct rtap_qproc *r)
 {
 	struct rtap_proc *pp = rtap_proc_of(&q->c);
 	uint16_t i;
@@ -810,6 +810,25 @@ rtap_rxq_attach(struct rtap_rxq *q, struct rtap_qproc *r)
 	return 0;
 fail:
 	rtap_queue_unclaim(&q->c, pp->pid);
+	return ret;
+}
+
+/*
+ * Serialised with rtap_proc_release (the primary's stop, a secondary's mp
+ * handler): a queue stopped while this burst was making its ring (a
+ * secondary fetches the fds over the mp channel, which takes a while)
+ * gets no ring, instead of one claimed after the release went by.
+ */
+int
+rtap_rxq_attach(struct rtap_rxq *q, struct rtap_qproc *r)
+{
+	struct rtap_proc *pp = rtap_proc_of(&q->c);
+	int ret = -EAGAIN;
+
+	pthread_mutex_lock(&pp->lock);
+	if (rtap_load_relaxed(&q->c.started))
+		ret = rtap_rxq_attach_locked(q, r);
+	pthread_mutex_unlock(&pp->lock);
 	return ret;
 }
 
@@ -1156,8 +1175,8 @@ rtap_tx_reap(struct rtap_txq *q, struct io_uring *ring)
 }
 
 /* This process's ring for the queue, on the thread that first sends. */
-int
-rtap_txq_attach(struct rtap_txq *q, struct rtap_qproc *r)
+static int
+rtap_txq_attach_locked(struct rtap_txq *q, struct rtap_qproc *r)
 {
 	struct rtap_proc *pp = rtap_proc_of(&q->c);
 	uint16_t i;
@@ -1186,6 +1205,19 @@ rtap_txq_attach(struct rtap_txq *q, struct rtap_qproc *r)
 	r->ring_ok = 1;
 	r->refused = 0;
 	return 0;
+}
+
+int
+rtap_txq_attach(struct rtap_txq *q, struct rtap_qproc *r)
+{
+	struct rtap_proc *pp = rtap_proc_of(&q->c);
+	int ret = -EAGAIN;
+
+	pthread_mutex_lock(&pp->lock);
+	if (rtap_load_relaxed(&q->c.started))
+		ret = rtap_txq_attach_locked(q, r);
+	pthread_mutex_unlock(&pp->lock);
+	return ret;
 }
 
 /* Wait for this process's writes, free their mbufs, drop the ring. */

@@ -407,9 +407,12 @@ rtap_mp_sync_fds(struct rte_eth_dev *dev)
 	uint16_t nb = 0, n = 0, first;
 	int ret = 0, tries;
 
-	pthread_mutex_lock(&rtap_mp_lock);
 	if (pp->nb_fds > 0 && pp->gen == rtap_load_relaxed(&p->fd_gen))
-		goto out;	/* another lcore of ours just did it */
+		return 0;	/* another lcore of ours just did it */
+	/*
+	 * No lock while asking: the answer is delivered by this process's
+	 * mp thread, which may be waiting for our locks in a release.
+	 */
 	for (tries = 0; tries < 3; tries++) {
 		first = 0;
 		do {
@@ -437,6 +440,16 @@ rtap_mp_sync_fds(struct rte_eth_dev *dev)
 		if (ret == -EAGAIN)
 			RTAP_LOG(ERR, "port %u (%s): the primary has not started the port: no queue fds yet",
 				 dev->data->port_id, dev->data->name);
+		return ret;
+	}
+	/* Same order as rtap_proc_release: attach reads qfd[] under
+	 * pp->lock, the GET_FDS side under rtap_mp_lock. */
+	pthread_mutex_lock(&pp->lock);
+	pthread_mutex_lock(&rtap_mp_lock);
+	ret = 0;
+	if (pp->nb_fds > 0 && pp->gen == gen) {
+		/* Another lcore of ours installed the same ones. */
+		rtap_close_fds_upto(fds, nb);
 		goto out;
 	}
 	/* Fds of an older generation go; their rings were released. */
@@ -449,9 +462,9 @@ rtap_mp_sync_fds(struct rte_eth_dev *dev)
 	pp->gen = gen;
 	RTAP_LOG(INFO, "port %u (%s): %u queue fds from the primary (gen %u)",
 		 dev->data->port_id, dev->data->name, nb, gen);
-	ret = 0;
 out:
 	pthread_mutex_unlock(&rtap_mp_lock);
+	pthread_mutex_unlock(&pp->lock);
 	return ret;
 }
 

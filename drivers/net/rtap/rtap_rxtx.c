@@ -211,22 +211,31 @@ rtap_queue_unclaim(struct rtap_queue_common *c, int32_t me)
 
 /* The fd of a queue in this process (a secondary asks the primary for
  * the current ones first); Tx queue j uses fd j % nb_fds. */
-int
-rtap_proc_queue_fd(struct rtap_queue_common *c, int tx)
+static int
+rtap_proc_fd_lookup(struct rtap_proc *pp, struct rtap_queue_common *c,
+		    int tx)
 {
-	struct rtap_proc *pp = rtap_proc_of(c);
-	struct rtap_priv *p = c->priv;
 	uint16_t idx = c->qid;
 
-	if (!pp->primary &&
-	    pp->gen != rtap_load_relaxed(&p->fd_gen) &&
-	    rtap_mp_sync_fds(&rte_eth_devices[c->port_id]) < 0)
-		return -1;
-	if (pp->nb_fds == 0)
+	if (pp->nb_fds == 0 ||
+	    (!pp->primary && pp->gen != rtap_load_relaxed(&c->priv->fd_gen)))
 		return -1;
 	if (tx)
 		idx %= pp->nb_fds;
 	return idx < pp->nb_fds ? pp->qfd[idx] : -1;
+}
+
+int
+rtap_proc_queue_fd(struct rtap_queue_common *c, int tx)
+{
+	struct rtap_proc *pp = rtap_proc_of(c);
+
+	/* No lock held here: the fetch waits for the mp thread. */
+	if (!pp->primary &&
+	    pp->gen != rtap_load_relaxed(&c->priv->fd_gen) &&
+	    rtap_mp_sync_fds(&rte_eth_devices[c->port_id]) < 0)
+		return -1;
+	return rtap_proc_fd_lookup(pp, c, tx);
 }
 
 static int
@@ -757,9 +766,10 @@ rtap_rxq_attach_locked(struct rtap_rxq *q, struct rtap_qproc *r)
 
 	if (r->ring_ok)
 		return 0;
-	fd = rtap_proc_queue_fd(&q->c, 0);
+	/* Under pp->lock: a release cannot close it meanwhile. */
+	fd = rtap_proc_fd_lookup(pp, &q->c, 0);
 	if (fd < 0)
-		return -EBADF;
+		return -EAGAIN;
 	if (rtap_queue_claim(&q->c, pp->pid, &stale) < 0)
 		return rtap_claim_refused(&q->c, r, "Rx");
 	if (stale) {
@@ -825,6 +835,9 @@ rtap_rxq_attach(struct rtap_rxq *q, struct rtap_qproc *r)
 	struct rtap_proc *pp = rtap_proc_of(&q->c);
 	int ret = -EAGAIN;
 
+	/* Fetch fds first, outside the lock (the mp handler takes it). */
+	if (rtap_proc_queue_fd(&q->c, 0) < 0)
+		return -EBADF;
 	pthread_mutex_lock(&pp->lock);
 	if (rtap_load_relaxed(&q->c.started))
 		ret = rtap_rxq_attach_locked(q, r);
@@ -1184,9 +1197,9 @@ rtap_txq_attach_locked(struct rtap_txq *q, struct rtap_qproc *r)
 
 	if (r->ring_ok)
 		return 0;
-	fd = rtap_proc_queue_fd(&q->c, 1);
+	fd = rtap_proc_fd_lookup(pp, &q->c, 1);
 	if (fd < 0)
-		return -EBADF;
+		return -EAGAIN;
 	if (rtap_queue_claim(&q->c, pp->pid, &stale) < 0)
 		return rtap_claim_refused(&q->c, r, "Tx");
 	if (stale) {
@@ -1213,6 +1226,8 @@ rtap_txq_attach(struct rtap_txq *q, struct rtap_qproc *r)
 	struct rtap_proc *pp = rtap_proc_of(&q->c);
 	int ret = -EAGAIN;
 
+	if (rtap_proc_queue_fd(&q->c, 1) < 0)
+		return -EBADF;
 	pthread_mutex_lock(&pp->lock);
 	if (rtap_load_relaxed(&q->c.started))
 		ret = rtap_txq_attach_locked(q, r);

@@ -24,7 +24,11 @@ grep -q hugetlbfs /proc/filesystems || fail "kernel has no hugetlbfs"
 saved=$(cat "$nr")
 dir=$(mktemp -d /run/rtap-mp-huge.XXXXXX) || fail "mktemp"
 mounted=
+pgid=
 cleanup() {
+	# A failed primary can leave its secondaries behind (one may be
+	# SIGSTOPped by the test): end that process group, ours only.
+	[ -n "$pgid" ] && kill -KILL -- "-$pgid" 2>/dev/null && sleep 0.2
 	[ -n "$mounted" ] && umount "$dir" 2>/dev/null
 	rmdir "$dir" 2>/dev/null
 	rm -f "$dir.lsan"
@@ -64,8 +68,12 @@ export LSAN_OPTIONS="suppressions=$supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
 rc=0
 for be in ${1:-tap packet xdp}; do
 	echo "=== backend=$be"
-	timeout 120 "$bin" primary "$be" "$dir" "$prefix-$be" ||
-		{ echo "FAIL: backend=$be"; rc=1; }
+	# Own process group (setsid): primary and the secondaries it spawns.
+	setsid timeout 120 "$bin" primary "$be" "$dir" "$prefix-$be" &
+	pgid=$!
+	wait "$pgid" || { echo "FAIL: backend=$be"; rc=1; }
+	kill -KILL -- "-$pgid" 2>/dev/null
+	pgid=
 	# EAL leaves its hugepage files (a secondary maps them by name):
 	# free the pages for the next run.
 	rm -f "$dir"/*

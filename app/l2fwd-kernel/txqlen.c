@@ -174,7 +174,7 @@ l2fk_txqlen_update(void)
 	uint64_t now = rte_get_timer_cycles(), hz = rte_get_timer_hz();
 	uint64_t bytes, pkts, best, wb, wp;
 	unsigned int i, k;
-	uint32_t len;
+	uint32_t len, min_len;
 	int ret;
 
 	for (i = 0; i < l2fk.nb_pairs; i++) {
@@ -200,12 +200,16 @@ l2fk_txqlen_update(void)
 			wb += s->win_bytes[k];
 			wp += s->win_pkts[k];
 		}
+		min_len = txqlen_floor(&p->plan);
 		len = l2fk_txqlen_calc(best, wp ? wb / wp : 0,
-				       p->plan.nb_queues,
-				       txqlen_floor(&p->plan), s->orig);
+				       p->plan.nb_queues, min_len, s->orig);
 		/* Dead band: each change reallocates the rings (and a shrink
-		 * drops what no longer fits), so ignore changes under 1/4. */
-		if (len * 4 > s->cur * 3 && len * 4 < s->cur * 5)
+		 * drops what no longer fits), so ignore changes under 1/4;
+		 * but the bounds are always reached: an idle path must end
+		 * at the floor, not anywhere within 1/4 above it. */
+		if (len == s->cur ||
+		    (len != min_len && len != s->orig &&
+		     len * 4 > s->cur * 3 && len * 4 < s->cur * 5))
 			continue;
 		ret = txqlen_ioctl(p->kern_ifindex, SIOCSIFTXQLEN, &len);
 		if (ret < 0) {

@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <net/if.h>
+#include <sys/ioctl.h>
 #include <linux/rtnetlink.h>
 
 #include <bus_vdev_driver.h>
@@ -131,12 +132,31 @@ rtap_own_notsup(struct rte_eth_dev *dev, const char *what)
 
 /* ------------------------------------------------------------ LSC */
 
+/*
+ * The kernel's MTU now.  Link events queue up behind our own changes, so
+ * an old one (1500) handled after a newer rte_eth_dev_set_mtu (9000) must
+ * not undo it: the event only says "look again".
+ */
+static uint32_t
+rtap_kernel_mtu(struct rtap_priv *p, uint32_t fallback)
+{
+	struct ifreq ifr;
+
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", p->ifname);
+	if (p->ioctl_sock < 0 || ioctl(p->ioctl_sock, SIOCGIFMTU, &ifr) < 0 ||
+	    ifr.ifr_mtu <= 0)
+		return fallback;
+	return (uint32_t)ifr.ifr_mtu;
+}
+
 static void
 rtap_nl_event(const struct rtap_nl_link *l, void *arg)
 {
 	struct rte_eth_dev *dev = arg;
 	struct rtap_priv *p = RTAP_PRIV(dev);
 	struct rte_eth_link link, old;
+	uint32_t mtu;
 
 	if (l->ifindex != p->ifindex)
 		return;
@@ -149,15 +169,16 @@ rtap_nl_event(const struct rtap_nl_link *l, void *arg)
 		memset(&link, 0, sizeof(link));
 		link.link_status = RTE_ETH_LINK_DOWN;
 	} else {
-		if (l->mtu != 0 && l->mtu != dev->data->mtu) {
+		if (l->ifname[0] != '\0')
+			snprintf(p->ifname, sizeof(p->ifname), "%s", l->ifname);
+		mtu = l->mtu != 0 ? rtap_kernel_mtu(p, l->mtu) : 0;
+		if (mtu != 0 && mtu != dev->data->mtu) {
 			RTAP_LOG(INFO, "%s: kernel MTU %u -> port %u", p->ifname,
-				 l->mtu, p->port_id);
-			dev->data->mtu = (uint16_t)l->mtu;
+				 mtu, p->port_id);
+			dev->data->mtu = (uint16_t)mtu;
 		}
 		if (l->has_mac && dev->data->mac_addrs != NULL)
 			rte_ether_addr_copy(&l->mac, &dev->data->mac_addrs[0]);
-		if (l->ifname[0] != '\0')
-			snprintf(p->ifname, sizeof(p->ifname), "%s", l->ifname);
 		rtap_link_from_nl(p, l, &link);
 	}
 	old = dev->data->dev_link;

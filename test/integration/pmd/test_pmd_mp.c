@@ -204,6 +204,12 @@ eal_init(int primary, const char *lcore)
 		argv[argc++] = (char *)(uintptr_t)"-m";
 		argv[argc++] = (char *)(uintptr_t)"128";
 	}
+	/* Same fixed base in every process: EAL's default (4 GB) lies in
+	 * ASan's shadow gap, so under ASan the primary's memory landed at
+	 * random addresses a secondary could not always map again ("Cannot
+	 * init memory", seen once in CI's ASan pass).  32 TB is free in
+	 * both layouts. */
+	argv[argc++] = (char *)(uintptr_t)"--base-virtaddr=0x200000000000";
 	argv[argc++] = (char *)(uintptr_t)"--log-level=pmd.net.rtap:info";
 	argv[argc] = NULL;
 	if (rte_eal_init(argc, argv) < 0)

@@ -283,6 +283,9 @@ def rate_cell(run, test, path, pmd_map, kernel_test):
         txt += " [%s]" % pmd_map[path]
         if sender_bound(r):
             txt += " sender-bound"
+        nsf = r.get("lcore_ns_per_frame")
+        if isinstance(nsf, float) and nsf > 0:
+            txt += ", lcore %s ns/frame" % fmt(nsf)
     return "pass", txt
 
 
@@ -413,7 +416,10 @@ def render_md(run, rows, tg, an, trend, elapsed):
     L.append("")
     L.append("64 B rows: one PMD per cell, testpmd on one lcore; txonly counted "
              "by the receiving kernel interface, rxonly by testpmd with pktflood "
-             "sending; the veth column is pktflood into a bare veth.")
+             "sending; the veth column is pktflood into a bare veth; \"lcore N "
+             "ns/frame\" is the polling lcore's on-CPU time (schedstat) per "
+             "counted frame over the same window, independent of how much of a "
+             "core the lcore got.")
     L.append("")
     L.append("## Anchors (figures from DESIGN.md vs this run)")
     L.append("")

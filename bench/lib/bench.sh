@@ -463,7 +463,14 @@ bn_pmd_rate() {
 
 # bn_pmd_rates "tx rx" PMD: both 64-byte rates of one PMD from one testpmd
 # (txonly, then rxonly with pktflood sending), one testbed: prints one
-# "DIR STATUS value Mpps extra..." line per direction.
+# "DIR STATUS value Mpps extra..." line per direction.  Extra
+# lcore_ns_per_frame: the polling lcore's on-CPU time over the same window
+# (/proc/<pid>/task/<tid>/schedstat) per counted frame.  It does not depend
+# on how much of a core the scheduler gave the lcore on a shared machine,
+# so it is the figure to compare when the load moves between two points.
+# txonly work (io_uring submit or sendto, the kernel's Tx path) all runs on
+# the lcore; rxonly's includes its empty polls, and on veth the receive
+# work (XDP, copies into the socket) runs on the sender's core instead.
 bn_pmd_rates() {
 	local dirs=$1 pmd=$2 log warm=${BN_RATE_WARM:-2} dir
 	tb_init bn
@@ -500,7 +507,9 @@ bn_pmd_rates() {
 		fi
 		bn_tpcmd start
 		sleep "$warm"
-		local c0 c1 t0 t1 s0 s1
+		local c0 c1 t0 t1 s0 s1 u0 u1 tid
+		tid=$(bn_lcore_tid "$BN_FWD_PID")
+		u0=$(bn_task_ns "$BN_FWD_PID" "$tid")
 		c0=$(bn_ifstat "$ns" "$ifn" rx_packets)
 		s0=$(bn_tpstat "$log" "$dir")
 		t0=$(date +%s.%N)
@@ -508,6 +517,7 @@ bn_pmd_rates() {
 		c1=$(bn_ifstat "$ns" "$ifn" rx_packets)
 		s1=$(bn_tpstat "$log" "$dir")
 		t1=$(date +%s.%N)
+		u1=$(bn_task_ns "$BN_FWD_PID" "$tid")
 		bn_tpcmd stop
 		# The flood ran long enough (it has 2 s of margin for a slow
 		# start): stop it now, it prints its rate on SIGINT.
@@ -521,10 +531,10 @@ bn_pmd_rates() {
 		[ -n "$fl" ] && tx=$(grep -o 'pps=[0-9]*' "$log.flood" | cut -d= -f2)
 		# txonly: what the receiving kernel interface counted (the PMD's
 		# own Tx counter kept as dpdk_mpps); rxonly: what testpmd received.
-		res+=("$dir $("$BN_PY" - "$dir" "$c0" "$c1" "$s0" "$s1" "$t0" "$t1" "${tx:-0}" <<'EOF2'
+		res+=("$dir $("$BN_PY" - "$dir" "$c0" "$c1" "$s0" "$s1" "$t0" "$t1" "${tx:-0}" "$u0" "$u1" <<'EOF2'
 import sys
 d = sys.argv[1]
-c0, c1, s0, s1, t0, t1, tx = map(lambda x: float(x) if x not in ("", "nan") else float("nan"), sys.argv[2:])
+c0, c1, s0, s1, t0, t1, tx, u0, u1 = map(lambda x: float(x) if x not in ("", "nan") else float("nan"), sys.argv[2:])
 dt = t1 - t0
 dpdk = (s1 - s0) / dt / 1e6
 kern = (c1 - c0) / dt / 1e6
@@ -532,6 +542,9 @@ if d == "tx":
     v, extra = kern, "dpdk_mpps=%.4f" % dpdk
 else:
     v, extra = dpdk, "sender_mpps=%.4f" % (tx / 1e6)
+n = v * dt * 1e6
+if n > 0 and u1 >= u0:
+    extra += " lcore_ns_per_frame=%.0f" % ((u1 - u0) / n)
 ok = v == v and v > 0
 print("%s %.4f Mpps %s" % ("PASS" if ok else "FAIL", v if v == v else 0, extra)
       + ("" if ok else " why=no_packets_counted"))
@@ -541,6 +554,19 @@ EOF2
 	bn_tpcmd quit
 	tb_cleanup
 	printf '%s\n' "${res[@]}"
+}
+
+# Thread id of testpmd's polling lcore (EAL names it rte-worker-1 with
+# -l 0,1), empty if not found.
+bn_lcore_tid() {
+	ps -T -p "$1" -o spid=,comm= 2>/dev/null | awk '$2 == "rte-worker-1" { print $1; exit }'
+}
+
+# On-CPU ns of task $2 of process $1 (schedstat field 1), "nan" if unknown.
+bn_task_ns() {
+	local v=
+	[ -n "$2" ] && v=$(cut -d' ' -f1 "/proc/$1/task/$2/schedstat" 2>/dev/null)
+	echo "${v:-nan}"
 }
 
 BN_TP_WRAP=()

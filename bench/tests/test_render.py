@@ -30,7 +30,7 @@ RESULTS = [
      {"icmp_p50": 1.0, "icmp_p99": 4.5}),
     ("tx64_kernel", "pmd:kernel", "-", "PASS", 2.0, "Mpps", {}),
     ("tx64_kif", "pmd:net_tap", "-", "PASS", 0.5, "Mpps", {}),
-    ("tx64_kif", "pmd:rtap_tap", "-", "PASS", 2.5, "Mpps", {}),
+    ("tx64_kif", "pmd:rtap_tap", "-", "PASS", 2.5, "Mpps", {"lcore_ns_per_frame": 412.0}),
     ("rx64_kif", "pmd:net_tap", "-", "PASS", 0.07, "Mpps", {}),
     ("rx64_kif", "pmd:rtap_tap", "-", "FAIL", 0.0, "Mpps", {"why": "no_packets_counted"}),
     # callgrind instructions per frame: rtap_pkt costs 2x the anchor.
@@ -119,7 +119,9 @@ def main():
     check("FAIL path_did_not_come_up" in md, "failed cell keeps its reason")
     check("n/a (not built)" in md, "n/a cell")
     check("ICMP p50/p99 9.00/30.0 ms" in md, "rrul latency in cell")
-    check("PASS 2.50 Mpps (125%) [rtap_tap]" in md, "64 B cell vs pktflood reference")
+    check("PASS 2.50 Mpps (125%) [rtap_tap], lcore 412 ns/frame |" in md,
+          "64 B cell vs pktflood reference, with the lcore's CPU per frame")
+    check("PASS 0.500 Mpps (25%) [net_tap] |" in md, "no lcore figure when not measured")
     check("| 7 | net_rtap tap / net_tap, 64 B DPDK->kernel (txonly) | 2.50 / 0.500 | 5.00 | >= 4.00 | PASS |"
           in md, "target table row")
     check("<td>5.00</td><td>&gt;= 4.00</td><td class='pass'>PASS</td>" in html,

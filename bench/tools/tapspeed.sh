@@ -77,65 +77,21 @@ for ((i = 0; i < ${#variants[@]}; i++)); do
 done
 export BN_RTAP_OK=1
 
-# One 64-byte point, the method of bench/lib's bn_pmd_rate (txonly:
-# frames the TAP's kernel side counted; rxonly: testpmd's Rx counter, with
-# pktflood sending), plus the polling lcore's on-CPU time over the same
-# window (/proc/.../schedstat): ns of CPU per frame does not depend on how
-# much of a core the scheduler gave the lcore on a shared machine, so it is
-# the figure to compare when the load moves between two points.  txonly
-# work (io_uring submit, tun, the kernel stack) all runs on the lcore;
-# rxonly's lcore time includes its empty polls.  Prints "Mpps/ns_per_frame".
+# One 64-byte point: bench/lib's bn_pmd_rate (txonly: frames the TAP's
+# kernel side counted; rxonly: testpmd's Rx counter, with pktflood
+# sending) and its lcore_ns_per_frame, the polling lcore's on-CPU time per
+# frame over the same window.  Prints "Mpps/ns_per_frame".
 tap_rate() {
-	local dir=$1 pmd=$2 log warm=2 ns ifn mode=txonly fl='' tid
-	tb_init bn
-	tb_wire || { echo "nan/nan"; tb_cleanup; return; }
-	log=$BN_OUT/logs/pmd-$pmd-$dir.log
-	ns=$TB_NS_DP ifn=$TB_KIF
-	[ "$(bn_pmd_side "$pmd")" = wire ] && ns=$TB_NS_SRV ifn=$TB_WSRV
-	[ "$dir" = rx ] && mode=rxonly
-	if ! bn_testpmd_i "$log" "$pmd" -- --forward-mode="$mode" --port-topology=loop --txpkts=64; then
-		bn_tpcmd quit
-		tb_cleanup
+	local res nsf
+	res=$(bn_pmd_rate "$1" "$2")
+	# shellcheck disable=SC2086
+	set -- $res
+	if [ "${1:-}" != PASS ]; then
 		echo "nan/nan"
 		return
 	fi
-	if [ "$ns" = "$TB_NS_DP" ]; then
-		tb_wait_link "$ns" "$ifn" 10 >/dev/null 2>&1
-		ip -n "$ns" link set "$ifn" up
-	fi
-	if [ "$dir" = rx ]; then
-		ip netns exec "$ns" "$BN_PKTFLOOD" -i "$ifn" -t $((BN_RATE_SECS + warm + 2)) \
-			>"$log.flood" 2>&1 &
-		fl=$!
-		TB_PIDS+=("$fl")
-	fi
-	bn_tpcmd start
-	sleep "$warm"
-	tid=$(ps -T -p "$BN_FWD_PID" -o spid=,comm= | awk '$2 == "rte-worker-1" { print $1 }')
-	local c0 c1 t0 t1 s0 s1 u0 u1
-	u0=$(cut -d' ' -f1 "/proc/$BN_FWD_PID/task/$tid/schedstat" 2>/dev/null)
-	c0=$(bn_ifstat "$ns" "$ifn" rx_packets)
-	s0=$(bn_tpstat "$log" "$dir")
-	t0=$(date +%s.%N)
-	sleep "$BN_RATE_SECS"
-	c1=$(bn_ifstat "$ns" "$ifn" rx_packets)
-	s1=$(bn_tpstat "$log" "$dir")
-	t1=$(date +%s.%N)
-	u1=$(cut -d' ' -f1 "/proc/$BN_FWD_PID/task/$tid/schedstat" 2>/dev/null)
-	bn_tpcmd stop
-	sleep 0.2
-	bn_tpcmd quit
-	[ -n "$fl" ] && wait "$fl"
-	tb_cleanup
-	"$BN_PY" - "$dir" "$c0" "$c1" "$s0" "$s1" "$t0" "$t1" "${u0:-nan}" "${u1:-nan}" <<'EOF2'
-import sys
-d = sys.argv[1]
-c0, c1, s0, s1, t0, t1, u0, u1 = (float(x) if x not in ("", "nan") else float("nan") for x in sys.argv[2:])
-n = (c1 - c0) if d == "tx" else (s1 - s0)
-mpps = n / (t1 - t0) / 1e6
-nsf = (u1 - u0) / n if n > 0 else float("nan")
-print("%.4f/%.0f" % (mpps, nsf))
-EOF2
+	nsf=$(grep -o 'lcore_ns_per_frame=[0-9.]*' <<<"$res" | cut -d= -f2)
+	echo "$2/${nsf:-nan}"
 }
 
 # tap_rate DIR PMD in a subshell with the variant's environment.

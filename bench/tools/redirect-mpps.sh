@@ -11,8 +11,11 @@
 # rtap-packet-bypass (qdisc_bypass=1, DPDK net_af_packet's default).
 # Env: SECS (per point after 2.5 s warm-up, default 5), REPS (default 3), MODES ("txonly
 # rxonly"), PERF=1 records task-clock -g of the forwarding lcore into
-# /tmp/redirect-perf-<pmd>-<mode>.data (first round only),
-# VDEV_EXTRA appended to the rtap vdev args.
+# /tmp/redirect-perf-<pmd>-<mode>.data (first round only), PERF=all
+# records the whole machine instead (perf -a: on veth the sender's
+# softirq does the XDP redirect and the UMEM copy, outside the lcore),
+# VDEV_EXTRA appended to the rtap vdev args.  rxonly points also print
+# the sender's rate (pktflood) and testpmd's RX-missed on stderr.
 set -u
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
 BUILD=${1:-$SRC/build}; shift || true
@@ -49,7 +52,9 @@ point() {
 	if [ -n "${PERF:-}" ] && [ "$tag" != - ]; then
 		tid=$(ps -T -p "$pid" -o tid=,comm= | awk '$2 ~ /worker/ {print $1}' | head -1)
 		[ -n "$tid" ] || { ps -T -p "$pid" -o tid=,comm= >&2; die "no lcore thread"; }
-		perf record -q -e task-clock -g -t "$tid" -o "/tmp/redirect-perf-$tag.data" \
+		local target=(-t "$tid")
+		[ "$PERF" = all ] && target=(-a)
+		perf record -q -e task-clock -g "${target[@]}" -o "/tmp/redirect-perf-$tag.data" \
 			-- sleep "$SECS" >/dev/null 2>&1
 	else
 		sleep "$SECS"
@@ -58,6 +63,10 @@ point() {
 	t1=$(date +%s.%N)
 	kill -INT "$pid"; wait "$pid" 2>/dev/null
 	[ -n "$fpid" ] && wait "$fpid" 2>/dev/null
+	if [ "$mode" = rxonly ]; then
+		echo "  ${vdev%%,*} rxonly: sender $(grep -o 'pps=[0-9]*' "$log.flood" | cut -d= -f2) pps," \
+			"RX-missed $(grep -o 'RX-missed: *[0-9]*' "$log" | tail -1 | awk '{print $2}')" >&2
+	fi
 	if [ "$mode" = txonly ]; then
 		awk -v a="$c0" -v b="$c1" -v s="$t0" -v e="$t1" \
 			'BEGIN {printf "%.3f\n", (b - a) / (e - s) / 1e6}'

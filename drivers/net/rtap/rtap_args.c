@@ -14,7 +14,8 @@
 /* Keys of the redirect backends: parsed and validated by the backend
  * itself from the same string (rtap_packet.c, rtap_xdp.c). */
 static const char *const rtap_backend_keys[] = {
-	"fanout", "qdisc_bypass", "sockbuf", "xdp_mode", "busy_budget",
+	"fanout", "qdisc_bypass", "sockbuf", "rxmode", "xdp_mode",
+	"busy_budget",
 };
 
 static const char *const rtap_valid_keys[] = {
@@ -22,7 +23,8 @@ static const char *const rtap_valid_keys[] = {
 	RTAP_ARG_PERSIST,
 	RTAP_ARG_MAC,
 	RTAP_ARG_BACKEND,
-	"fanout", "qdisc_bypass", "sockbuf", "xdp_mode", "busy_budget",
+	"fanout", "qdisc_bypass", "sockbuf", "rxmode", "xdp_mode",
+	"busy_budget",
 	NULL
 };
 

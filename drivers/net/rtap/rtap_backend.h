@@ -61,6 +61,13 @@ struct rtap_backend_ops {
 	/* Release everything dev_open made; honour p->args.persist. */
 	void (*dev_close)(struct rtap_priv *p);
 
+	/*
+	 * Optional: may a secondary process attach to this port as the
+	 * primary configured it?  Log one clear line and return -errno if
+	 * not.  Called in the secondary, after its flag check.
+	 */
+	int (*secondary_ok)(const struct rtap_priv *p);
+
 	/* Optional: adjust offload capas/limits in dev_infos_get. */
 	void (*dev_info)(struct rtap_priv *p, struct rte_eth_dev_info *info);
 

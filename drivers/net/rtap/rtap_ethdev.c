@@ -1451,6 +1451,11 @@ rtap_probe_secondary(struct rte_vdev_device *vdev)
 		ret = -ENOTSUP;
 		goto fail;
 	}
+	if (be->secondary_ok != NULL) {
+		ret = be->secondary_ok(p);
+		if (ret < 0)
+			goto fail;
+	}
 	/*
 	 * ethdev copies the queue arrays' address into this process's
 	 * fast-path table at attach: the primary must have configured the
@@ -1735,4 +1740,5 @@ RTE_PMD_REGISTER_PARAM_STRING(net_rtap,
 	RTAP_ARG_MAC "=<fixed|xx:xx:xx:xx:xx:xx> "
 	RTAP_ARG_BACKEND "=<tap|packet|xdp> "
 	"fanout=<hash|lb|cpu|qm> qdisc_bypass=<0|1> "
+	"sockbuf=<bytes[k|m]> rxmode=<mmsg|ring> "
 	"xdp_mode=<auto|native|skb> busy_budget=<0..1024>");

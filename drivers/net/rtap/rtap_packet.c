@@ -10,7 +10,9 @@
  * GSO frame goes out whole (the kernel segments it, or the device does).
  * The sockets are driven by batched recvmmsg()/sendmmsg() (one system
  * call per burst each way), not by the shared io_uring datapath: see the
- * measurements above rtap_pkt_rx_need().
+ * measurements above rtap_pkt_rx_need().  rxmode=ring receives through a
+ * TPACKET_V3 block ring per queue instead (see "rxmode=ring" below); Tx
+ * stays on sendmmsg() either way.
  *
  * Queues share the interface's traffic through PACKET_FANOUT (hash by
  * default; fanout=lb|cpu|qm), bypass the qdisc on Tx by default
@@ -26,6 +28,7 @@
 #include <strings.h>
 #include <unistd.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/utsname.h>
 #include <net/if.h>
@@ -78,15 +81,30 @@
 #define RTAP_PACKET_SOCKBUF_MIN		(64u << 10)	/* one GSO frame */
 #define RTAP_PACKET_SOCKBUF_MAX		(256u << 20)	/* 2x fits in int */
 
+/* How Rx queues read their socket (rxmode= devarg). */
+enum rtap_pkt_rxmode {
+	RTAP_PKT_RX_MMSG = 0,	/* recvmmsg() into posted mbufs */
+	RTAP_PKT_RX_RING,	/* TPACKET_V3 block ring, copied out */
+};
+
 struct rtap_packet {
 	int fanout_type;	/* PACKET_FANOUT_* */
 	int qdisc_bypass;
+	enum rtap_pkt_rxmode rxmode;
 	unsigned int sockbuf;	/* bytes, sk_rcvbuf and sk_sndbuf */
 	int fanout_id;		/* group id while members > 0 */
 	unsigned int members;
 	uint64_t drops;		/* PACKET_STATISTICS tp_drops, accumulated */
 	uint16_t nb_fds;
 	int fd[RTAP_MAX_QUEUES];
+	/*
+	 * rxmode=ring: the primary's mapping of each Rx queue's ring.  Only
+	 * the primary polls such queues (secondaries are refused at attach,
+	 * rtap_packet_secondary_ok), so a process-local address here is
+	 * never used by another process.
+	 */
+	uint8_t *map[RTAP_MAX_QUEUES];
+	size_t map_len[RTAP_MAX_QUEUES];
 };
 
 /* Frames per recvmmsg/sendmmsg call. */
@@ -103,6 +121,13 @@ struct rtap_pkt_rxq {
 	struct rtap_rxq base;	/* first: shared stats, xstats, info */
 	int fd;
 	uint16_t maxseg;
+	/* rxmode=ring (else ring == NULL and the slots below are used) */
+	uint8_t *ring;		/* primary's mapping, blk_nr * blk_size */
+	uint32_t blk_size;
+	uint32_t blk_nr;
+	uint32_t blk;		/* block read next */
+	uint32_t blk_left;	/* frames of blk not read yet, 0: not open */
+	uint32_t blk_off;	/* offset in blk of the next frame */
 	struct rtap_pkt_rx_slot slot[RTAP_PKT_BATCH];
 	struct mmsghdr msg[RTAP_PKT_BATCH];
 };
@@ -207,6 +232,17 @@ rtap_packet_kv(const char *key, const char *value, void *opaque)
 			return -1;
 		}
 		kv->pk->qdisc_bypass = value[0] == '1';
+	} else if (strcmp(key, RTAP_PACKET_ARG_RXMODE) == 0) {
+		if (value != NULL && strcmp(value, "mmsg") == 0) {
+			kv->pk->rxmode = RTAP_PKT_RX_MMSG;
+		} else if (value != NULL && strcmp(value, "ring") == 0) {
+			kv->pk->rxmode = RTAP_PKT_RX_RING;
+		} else {
+			RTAP_LOG(ERR, "%s: invalid rxmode '%s': use mmsg (recvmmsg) or ring (TPACKET_V3)",
+				 kv->ifname, value ? value : "");
+			kv->bad = 1;
+			return -1;
+		}
 	} else if (strcmp(key, RTAP_PACKET_ARG_SOCKBUF) == 0) {
 		if (rtap_packet_parse_sockbuf(value, &kv->pk->sockbuf) < 0) {
 			RTAP_LOG(ERR, "%s: invalid sockbuf '%s': use bytes (k/m suffix allowed) from %u to %u",
@@ -244,6 +280,9 @@ rtap_packet_args(struct rtap_priv *p, struct rtap_packet *pk)
 				   rtap_packet_kv, &ctx);
 	if (!ctx.bad)
 		rte_kvargs_process(kv, RTAP_PACKET_ARG_SOCKBUF,
+				   rtap_packet_kv, &ctx);
+	if (!ctx.bad)
+		rte_kvargs_process(kv, RTAP_PACKET_ARG_RXMODE,
 				   rtap_packet_kv, &ctx);
 	rte_kvargs_free(kv);
 	return ctx.bad ? -EINVAL : 0;
@@ -358,9 +397,10 @@ rtap_packet_dev_open(struct rtap_priv *p)
 		       RTAP_VNET_PEER_TSO6 | RTAP_VNET_PEER_TSO_ECN;
 	if (p->uso_supported)
 		p->vnet_peer |= RTAP_VNET_PEER_USO4 | RTAP_VNET_PEER_USO6;
-	RTAP_LOG(INFO, "%s: AF_PACKET ifindex %d, fanout %s, qdisc bypass %s, sockbuf %u%s",
+	RTAP_LOG(INFO, "%s: AF_PACKET ifindex %d, fanout %s, qdisc bypass %s, sockbuf %u, rxmode %s%s",
 		 p->ifname, p->ifindex, rtap_fanout_name(pk->fanout_type),
 		 pk->qdisc_bypass ? "on" : "off", pk->sockbuf,
+		 pk->rxmode == RTAP_PKT_RX_RING ? "ring" : "mmsg",
 		 p->uso_supported ? ", uso" : "");
 	return 0;
 }
@@ -443,8 +483,16 @@ rtap_packet_set_sockbuf(struct rtap_priv *p, struct rtap_packet *pk, int fd,
 	}
 }
 
+/*
+ * Open queue idx's socket; with req, give it a TPACKET_V3 Rx ring before
+ * bind (nothing reaches the socket before it is bound, so no frame is
+ * left in the receive queue that the ring's reader would never see).
+ * PACKET_VNET_HDR must come first: the kernel refuses it (EBUSY) once a
+ * ring exists.
+ */
 static int
-rtap_packet_open_queue(struct rtap_priv *p, uint16_t idx, int *fdp)
+rtap_packet_open_sock(struct rtap_priv *p, uint16_t idx, int *fdp,
+		      const struct tpacket_req3 *req)
 {
 	struct rtap_packet *pk = p->be_priv;
 	struct sockaddr_ll sll;
@@ -478,6 +526,18 @@ rtap_packet_open_queue(struct rtap_priv *p, uint16_t idx, int *fdp)
 			goto fail;
 	}
 	rtap_packet_set_sockbuf(p, pk, fd, idx);
+	if (req != NULL) {
+		what = "PACKET_VERSION TPACKET_V3";
+		ret = rtap_sockopt(fd, SOL_PACKET, PACKET_VERSION, TPACKET_V3);
+		if (ret < 0)
+			goto fail;
+		what = "PACKET_RX_RING (TPACKET_V3 with PACKET_VNET_HDR needs Linux >= 5.1)";
+		if (setsockopt(fd, SOL_PACKET, PACKET_RX_RING, req,
+			       sizeof(*req)) < 0) {
+			ret = -errno;
+			goto fail;
+		}
+	}
 
 	memset(&sll, 0, sizeof(sll));
 	sll.sll_family = AF_PACKET;
@@ -503,27 +563,53 @@ fail:
 	return ret;
 }
 
-static void
-rtap_packet_account_drops(struct rtap_packet *pk, int fd)
+static int
+rtap_packet_open_queue(struct rtap_priv *p, uint16_t idx, int *fdp)
 {
-	struct tpacket_stats st;
-	socklen_t len = sizeof(st);
+	return rtap_packet_open_sock(p, idx, fdp, NULL);
+}
 
+/*
+ * Frames the kernel dropped for queue idx's socket (full receive buffer,
+ * or every block of the ring still ours) go to imissed.  A TPACKET_V3
+ * socket also counts how often its ring froze (tp_freeze_q_cnt: all
+ * blocks with user space), reported as the queue's rx_no_buffer_events;
+ * other versions copy only struct tpacket_stats and say so in len.
+ */
+static void
+rtap_packet_account_drops(struct rtap_priv *p, struct rtap_packet *pk,
+			  uint16_t idx, int fd)
+{
+	struct tpacket_stats_v3 st;
+	socklen_t len = sizeof(st);
+	struct rtap_pkt_rxq *q = NULL;
+
+	memset(&st, 0, sizeof(st));
 	/* Reading the counters resets them (packet_getsockopt). */
-	if (getsockopt(fd, SOL_PACKET, PACKET_STATISTICS, &st, &len) == 0)
-		pk->drops += st.tp_drops;
+	if (getsockopt(fd, SOL_PACKET, PACKET_STATISTICS, &st, &len) != 0)
+		return;
+	pk->drops += st.tp_drops;
+	if (p->dev != NULL && p->dev->data->rx_queues != NULL &&
+	    idx < p->dev->data->nb_rx_queues)
+		q = p->dev->data->rx_queues[idx];
+	if (q != NULL && len >= sizeof(st))
+		q->base.xs.no_buf += st.tp_freeze_q_cnt;
 }
 
 static void
-rtap_packet_close_queue(struct rtap_priv *p, uint16_t idx __rte_unused,
-			int fd)
+rtap_packet_close_queue(struct rtap_priv *p, uint16_t idx, int fd)
 {
 	struct rtap_packet *pk = p->be_priv;
 
 	if (pk != NULL) {
-		rtap_packet_account_drops(pk, fd);
+		rtap_packet_account_drops(p, pk, idx, fd);
 		if (pk->members > 0 && --pk->members == 0)
 			pk->fanout_id = 0;
+		if (idx < RTAP_MAX_QUEUES && pk->map[idx] != NULL) {
+			munmap(pk->map[idx], pk->map_len[idx]);
+			pk->map[idx] = NULL;
+			pk->map_len[idx] = 0;
+		}
 	}
 	close(fd);
 }
@@ -542,6 +628,77 @@ rtap_packet_close_queue(struct rtap_priv *p, uint16_t idx __rte_unused,
  * batches plain recvmmsg()/sendmmsg() with MSG_DONTWAIT instead: one
  * system call per burst each way, no waiter, no per-packet call.
  */
+
+/*
+ * ---- rxmode=ring: TPACKET_V3 block ring ----
+ *
+ * The kernel's packet handler (tpacket_rcv) copies each frame into the
+ * current block of a ring shared with us, the virtio-net header just
+ * before the MAC header (tpacket_rcv fills it since Linux 5.1, commit
+ * 58d19b19cd99 "packet: vnet_hdr support for tpacket_rcv"), and frees
+ * the skb in the softirq; the block is handed over (block_status
+ * TP_STATUS_USER) when full or after tp_retire_blk_tov ms.  rx_burst then
+ * needs no system call: it copies frames out of user-owned blocks into
+ * fresh mbufs (chains past one mbuf) and gives each block back as soon as
+ * its last frame is copied.  The price: at low rates a frame waits up to
+ * the block timeout (doc/guides/nics/rtap.rst, rxmode).
+ *
+ * Geometry (Documentation/networking/packet_mmap.rst): blocks are a
+ * power-of-two number of pages; a frame never spans blocks, so a block
+ * holds the largest frame the queue accepts plus the block descriptor,
+ * struct tpacket3_hdr + sockaddr_ll, the vnet header and alignment
+ * (16 KB blocks for MTU and jumbo queues, 128 KB when LRO lets 64 KB GSO
+ * frames in).  sockbuf= sizes the ring (whole blocks, at least
+ * RTAP_PKT_RING_MIN_BLKS) as it sizes the receive buffer in mmsg mode.
+ * Blocks, not bytes, bound how long the poller may be away: at low
+ * rates the timeout hands over blocks holding a few frames each (an
+ * unread 4-block ring held 262 paced 100-byte frames, not the ~2200 its
+ * bytes fit), so small blocks and at least 8 of them.  tp_frame_size
+ * only feeds packet_set_ring's arithmetic: V3 packs frames by their
+ * real size.
+ */
+#define RTAP_PKT_RING_HDROOM	256u
+#define RTAP_PKT_RING_BLK_MIN	(16u << 10)
+#define RTAP_PKT_RING_MIN_BLKS	8u
+#define RTAP_PKT_RING_FRAME	2048u
+#define RTAP_PKT_RING_TOV_MS	1u
+
+static void
+rtap_pkt_ring_geometry(uint32_t frame_max, unsigned int bytes,
+		       struct tpacket_req3 *req)
+{
+	uint32_t blk = RTAP_PKT_RING_BLK_MIN;
+
+	while (blk < frame_max + RTAP_PKT_RING_HDROOM)
+		blk <<= 1;
+	memset(req, 0, sizeof(*req));
+	req->tp_block_size = blk;
+	req->tp_block_nr = RTE_MAX(bytes / blk, RTAP_PKT_RING_MIN_BLKS);
+	req->tp_frame_size = RTAP_PKT_RING_FRAME;
+	req->tp_frame_nr = blk / RTAP_PKT_RING_FRAME * req->tp_block_nr;
+	req->tp_retire_blk_tov = RTAP_PKT_RING_TOV_MS;
+}
+
+static int
+rtap_pkt_ring_map(struct rtap_priv *p, struct rtap_packet *pk, uint16_t idx,
+		  const struct tpacket_req3 *req)
+{
+	size_t len = (size_t)req->tp_block_size * req->tp_block_nr;
+	void *m;
+
+	m = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE,
+		 pk->fd[idx], 0);
+	if (m == MAP_FAILED) {
+		int ret = -errno;
+
+		RTAP_LOG(ERR, "%s: queue %u: mmap of the %zu-byte TPACKET_V3 ring: %s",
+			 p->ifname, idx, len, strerror(-ret));
+		return ret;
+	}
+	pk->map[idx] = m;
+	pk->map_len[idx] = len;
+	return 0;
+}
 
 static uint32_t
 rtap_pkt_rx_need(struct rte_eth_dev *dev, uint64_t offl)
@@ -594,6 +751,7 @@ rtap_pkt_rx_queue_setup(struct rte_eth_dev *dev, uint16_t qid,
 			struct rte_mempool *mp)
 {
 	struct rtap_priv *p = RTAP_PRIV(dev);
+	struct rtap_packet *pk = p->be_priv;
 	uint64_t offl = dev->data->dev_conf.rxmode.offloads |
 			(conf != NULL ? conf->offloads : 0);
 	uint32_t room = rte_pktmbuf_data_room_size(mp), need;
@@ -637,6 +795,11 @@ rtap_pkt_rx_queue_setup(struct rte_eth_dev *dev, uint16_t qid,
 	q->base.maxseg = q->maxseg;
 	q->fd = -1;
 	for (i = 0; i < RTAP_PKT_BATCH; i++) {
+		q->msg[i].msg_hdr.msg_iov = q->slot[i].iov;
+		q->msg[i].msg_hdr.msg_iovlen = 1 + q->maxseg;
+		/* rxmode=ring copies into fresh mbufs: nothing posted. */
+		if (pk->rxmode == RTAP_PKT_RX_RING)
+			continue;
 		if (rtap_pkt_slot_fill(q, &q->slot[i], 0) < 0) {
 			RTAP_LOG(ERR, "port %u rxq %u: cannot get %u mbufs from %s",
 				 p->port_id, qid, RTAP_PKT_BATCH * q->maxseg,
@@ -645,8 +808,6 @@ rtap_pkt_rx_queue_setup(struct rte_eth_dev *dev, uint16_t qid,
 			rte_free(q);
 			return -ENOMEM;
 		}
-		q->msg[i].msg_hdr.msg_iov = q->slot[i].iov;
-		q->msg[i].msg_hdr.msg_iovlen = 1 + q->maxseg;
 	}
 	dev->data->rx_queues[qid] = q;
 	return 0;
@@ -717,6 +878,8 @@ rtap_pkt_queues_stop(struct rte_eth_dev *dev)
 		q->base.c.started = 0;
 		q->fd = -1;
 		q->base.efd = -1;
+		q->ring = NULL;	/* unmapped with its socket below */
+		q->blk_left = 0;
 		dev->data->rx_queue_state[i] = RTE_ETH_QUEUE_STATE_STOPPED;
 	}
 	for (i = 0; i < dev->data->nb_tx_queues; i++) {
@@ -748,10 +911,29 @@ rtap_pkt_queues_start(struct rte_eth_dev *dev)
 	int ret;
 
 	for (i = 0; i < nfd; i++) {
-		ret = rtap_packet_open_queue(p, i, &pk->fd[i]);
+		struct tpacket_req3 req, *ring = NULL;
+
+		if (pk->rxmode == RTAP_PKT_RX_RING &&
+		    i < dev->data->nb_rx_queues &&
+		    dev->data->rx_queues[i] != NULL) {
+			struct rtap_pkt_rxq *q = dev->data->rx_queues[i];
+
+			rtap_pkt_ring_geometry((uint32_t)q->maxseg *
+					       q->base.seg_room, pk->sockbuf,
+					       &req);
+			q->blk_size = req.tp_block_size;
+			q->blk_nr = req.tp_block_nr;
+			ring = &req;
+		}
+		ret = rtap_packet_open_sock(p, i, &pk->fd[i], ring);
 		if (ret < 0)
 			goto fail;
 		pk->nb_fds = i + 1;
+		if (ring != NULL) {
+			ret = rtap_pkt_ring_map(p, pk, i, ring);
+			if (ret < 0)
+				goto fail;
+		}
 		/* Secondaries get these over the mp channel (rtap_mp.c). */
 		p->qfd[i] = pk->fd[i];
 		p->nb_fds = pk->nb_fds;
@@ -764,8 +946,12 @@ rtap_pkt_queues_start(struct rte_eth_dev *dev)
 			goto fail;
 		}
 		q->fd = pk->fd[i];
-		/* Pollable: the Rx interrupt fd (RTAP_BE_F_RX_SOCK_INTR). */
+		/* Pollable: the Rx interrupt fd (RTAP_BE_F_RX_SOCK_INTR);
+		 * with a ring it polls readable once a block is ours. */
 		q->base.efd = q->fd;
+		q->ring = pk->map[i];	/* geometry set when mapped */
+		q->blk = 0;
+		q->blk_left = 0;
 		q->base.c.dead = 0;
 		q->base.c.started = 1;
 		dev->data->rx_queue_state[i] = RTE_ETH_QUEUE_STATE_STARTED;
@@ -791,6 +977,181 @@ fail:
 	return ret;
 }
 
+/* Counters of a frame delivered by either Rx mode. */
+static inline void
+rtap_pkt_rx_account(struct rtap_rxq *b, const struct rtap_vnet_rx_info *info,
+		    uint32_t len, uint16_t nseg)
+{
+	switch (info->csum) {
+	case RTAP_VNET_CSUM_GOOD:
+		b->xs.csum_good++;
+		break;
+	case RTAP_VNET_CSUM_PARTIAL:
+		b->xs.csum_partial++;
+		break;
+	default:
+		b->xs.csum_none++;
+	}
+	if (info->gso) {
+		b->xs.lro++;
+		if (info->ecn)
+			b->xs.lro_ecn++;
+	}
+	if (nseg > 1)
+		b->xs.multiseg++;
+	rtap_size_bucket(b->xs.size, len);
+	b->c.bytes += len;
+}
+
+/* Header decode, and the checksum finished when the app did not ask for
+ * unfinished ones (the packet socket cannot be told not to send them). */
+static inline int
+rtap_pkt_rx_decode(struct rtap_rxq *b, const struct virtio_net_hdr *hdr,
+		   struct rte_mbuf *head, struct rtap_vnet_rx_info *info)
+{
+	return rtap_vnet_rx_decode(hdr, head, info) != RTAP_VNET_OK ||
+	       (info->csum == RTAP_VNET_CSUM_PARTIAL &&
+		!(b->offloads & RTAP_RX_L4_CSUM_OFFLOADS) &&
+		rtap_vnet_rx_csum_finish(head) != RTAP_VNET_OK) ? -EINVAL : 0;
+}
+
+static inline void
+rtap_pkt_ring_next_block(struct rtap_pkt_rxq *q, struct tpacket_block_desc *bd)
+{
+	/* Our reads of the block happen before the kernel may refill it. */
+	__atomic_store_n(&bd->hdr.bh1.block_status, TP_STATUS_KERNEL,
+			 __ATOMIC_RELEASE);
+	q->blk = q->blk + 1 == q->blk_nr ? 0 : q->blk + 1;
+	q->blk_left = 0;
+}
+
+/* Copy one frame (vnet header at vh, len bytes at data) into an mbuf
+ * chain; -ENOMEM leaves the frame in the ring for the next burst. */
+static int
+rtap_pkt_ring_copy(struct rtap_pkt_rxq *q, const uint8_t *vh,
+		   const uint8_t *data, uint32_t len, struct rte_mbuf **out)
+{
+	struct rtap_rxq *b = &q->base;
+	struct rte_mbuf *seg[RTAP_PKT_MAX_SEGS];
+	struct rtap_vnet_rx_info info;
+	struct virtio_net_hdr hdr;
+	uint16_t nseg = (uint16_t)((len + b->seg_room - 1) / b->seg_room), j;
+	uint32_t left = len;
+
+	if (unlikely(rte_pktmbuf_alloc_bulk(b->mp, seg, nseg) != 0)) {
+		b->xs.alloc_fail++;
+		rte_eth_devices[b->c.port_id].data->rx_mbuf_alloc_failed++;
+		return -ENOMEM;
+	}
+	memcpy(&hdr, vh, sizeof(hdr));
+	for (j = 0; j < nseg; j++) {
+		uint16_t n = (uint16_t)RTE_MIN(left, b->seg_room);
+
+		rte_memcpy(rte_pktmbuf_mtod(seg[j], void *), data, n);
+		seg[j]->data_len = n;
+		seg[j]->next = j + 1 < nseg ? seg[j + 1] : NULL;
+		data += n;
+		left -= n;
+	}
+	seg[0]->pkt_len = len;
+	seg[0]->nb_segs = nseg;
+	seg[0]->port = b->c.port_id;
+	if (unlikely(rtap_pkt_rx_decode(b, &hdr, seg[0], &info) < 0)) {
+		b->xs.bad_vnet++;
+		b->c.errors++;
+		rte_pktmbuf_free(seg[0]);
+		return -EINVAL;
+	}
+	rtap_pkt_rx_account(b, &info, len, nseg);
+	*out = seg[0];
+	return 0;
+}
+
+static uint16_t
+rtap_pkt_ring_rx(struct rtap_pkt_rxq *q, struct rte_mbuf **pkts,
+		 uint16_t nb_pkts)
+{
+	struct rtap_rxq *b = &q->base;
+	const uint32_t hlen = (uint32_t)sizeof(struct tpacket3_hdr);
+	const uint32_t limit = (uint32_t)q->maxseg * b->seg_room;
+	uint16_t nb_rx = 0;
+
+	while (nb_rx < nb_pkts) {
+		uint8_t *base = q->ring + (size_t)q->blk * q->blk_size;
+		struct tpacket_block_desc *bd = (void *)base;
+		const struct tpacket3_hdr *h;
+		uint32_t off, room, snap, len, mac, next;
+		int ret;
+
+		if (q->blk_left == 0) {
+			if (!(__atomic_load_n(&bd->hdr.bh1.block_status,
+					      __ATOMIC_ACQUIRE) &
+			      TP_STATUS_USER))
+				break;
+			q->blk_left = bd->hdr.bh1.num_pkts;
+			q->blk_off = bd->hdr.bh1.offset_to_first_pkt;
+			if (q->blk_left == 0) {
+				rtap_pkt_ring_next_block(q, bd);
+				continue;
+			}
+		}
+		/*
+		 * Every offset and length read from the ring is checked
+		 * against the block before use.  A frame header we cannot
+		 * place loses the rest of the block (counted); a frame that
+		 * is only itself wrong is counted and skipped.
+		 */
+		off = q->blk_off;
+		/* V3 frames are 8-byte aligned (V3_ALIGNMENT in af_packet.c);
+		 * 4 is what reading the header's u32 fields needs. */
+		if (unlikely(off < sizeof(*bd) || off > q->blk_size - hlen ||
+			     (off & 3) != 0)) {
+			b->xs.bad_len += q->blk_left;
+			b->c.errors += q->blk_left;
+			rtap_pkt_ring_next_block(q, bd);
+			continue;
+		}
+		h = (const void *)(base + off);
+		room = q->blk_size - off;
+		snap = h->tp_snaplen;
+		len = h->tp_len;
+		mac = h->tp_mac;
+		next = h->tp_next_offset;
+		if (likely(mac >= hlen + RTAP_VNET_HDR_LEN && mac < room &&
+			   snap <= room - mac && snap == len &&
+			   len >= RTE_ETHER_HDR_LEN && len <= limit &&
+			   h->tp_net >= mac && h->tp_net - mac <= snap)) {
+			struct rte_mbuf *m;
+
+			ret = rtap_pkt_ring_copy(q, base + off + mac -
+						 RTAP_VNET_HDR_LEN,
+						 base + off + mac, len, &m);
+			if (unlikely(ret == -ENOMEM))
+				break;
+			if (ret == 0)
+				pkts[nb_rx++] = m;
+		} else {
+			/* Truncated (snaplen < len: larger than the block or
+			 * than this queue takes) or impossible. */
+			b->xs.bad_len++;
+			b->c.errors++;
+		}
+		if (--q->blk_left == 0) {
+			rtap_pkt_ring_next_block(q, bd);
+			continue;
+		}
+		if (unlikely(next < hlen || next > room - hlen)) {
+			b->xs.bad_len += q->blk_left;
+			b->c.errors += q->blk_left;
+			rtap_pkt_ring_next_block(q, bd);
+			continue;
+		}
+		q->blk_off = off + next;
+	}
+	b->c.pkts += nb_rx;
+	return nb_rx;
+}
+
 static int
 rtap_pkt_fatal(int err)
 {
@@ -810,6 +1171,8 @@ rtap_pkt_rx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 	if (unlikely(!b->c.started || b->c.dead ||
 		     rtap_load_relaxed(&p->gone)))
 		return 0;
+	if (q->ring != NULL)
+		return rtap_pkt_ring_rx(q, pkts, nb_pkts);
 	/* q is shared memory; the socket's fd number is this process's. */
 	fd = rtap_proc_of(&b->c)->qfd[b->c.qid];
 	if (unlikely(fd < 0) && (fd = rtap_proc_queue_fd(&b->c, 0)) < 0)
@@ -860,11 +1223,7 @@ rtap_pkt_rx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 		head->nb_segs = nseg;
 		head->port = b->c.port_id;
 		head->ol_flags = 0;
-		if (unlikely(rtap_vnet_rx_decode(&s->hdr, head, &info) !=
-			     RTAP_VNET_OK ||
-			     (info.csum == RTAP_VNET_CSUM_PARTIAL &&
-			      !(b->offloads & RTAP_RX_L4_CSUM_OFFLOADS) &&
-			      rtap_vnet_rx_csum_finish(head) != RTAP_VNET_OK))) {
+		if (unlikely(rtap_pkt_rx_decode(b, &s->hdr, head, &info) < 0)) {
 			/* The kernel cannot be told to stop sending partial
 			 * checksums on a packet socket: an application that
 			 * did not ask for them gets finished ones. */
@@ -891,25 +1250,7 @@ rtap_pkt_rx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 			s->iov[1 + j].iov_base =
 				rte_pktmbuf_mtod(fresh[j], void *);
 		}
-		switch (info.csum) {
-		case RTAP_VNET_CSUM_GOOD:
-			b->xs.csum_good++;
-			break;
-		case RTAP_VNET_CSUM_PARTIAL:
-			b->xs.csum_partial++;
-			break;
-		default:
-			b->xs.csum_none++;
-		}
-		if (info.gso) {
-			b->xs.lro++;
-			if (info.ecn)
-				b->xs.lro_ecn++;
-		}
-		if (nseg > 1)
-			b->xs.multiseg++;
-		rtap_size_bucket(b->xs.size, len);
-		b->c.bytes += len;
+		rtap_pkt_rx_account(b, &info, len, nseg);
 		pkts[nb_rx++] = head;
 	}
 	b->c.pkts += nb_rx;
@@ -1067,8 +1408,26 @@ rtap_packet_get_missed(struct rtap_priv *p, uint64_t *missed)
 		return -ENOTSUP;
 	for (i = 0; i < pk->nb_fds; i++)
 		if (pk->fd[i] >= 0)
-			rtap_packet_account_drops(pk, pk->fd[i]);
+			rtap_packet_account_drops(p, pk, i, pk->fd[i]);
 	*missed = pk->drops;
+	return 0;
+}
+
+/*
+ * A ring is mapped per process, and a secondary's mapping would keep the
+ * socket (and its copy of every frame) alive after the primary closed it
+ * at stop: rxmode=ring ports are for the primary alone.
+ */
+static int
+rtap_packet_secondary_ok(const struct rtap_priv *p)
+{
+	const struct rtap_packet *pk = p->be_priv;
+
+	if (pk != NULL && pk->rxmode == RTAP_PKT_RX_RING) {
+		RTAP_LOG(ERR, "%s: backend=packet with rxmode=ring cannot be used from a secondary process (the TPACKET_V3 ring is mapped by the primary alone); use rxmode=mmsg",
+			 p->ifname);
+		return -ENOTSUP;
+	}
 	return 0;
 }
 
@@ -1086,6 +1445,7 @@ const struct rtap_backend_ops rtap_packet_ops = {
 	.dev_open = rtap_packet_dev_open,
 	.dev_close = rtap_packet_dev_close,
 	.dev_info = rtap_packet_dev_info,
+	.secondary_ok = rtap_packet_secondary_ok,
 	/* Kept for the fd datapath: rtap_rxtx.c works on these sockets
 	 * too, but measured slower (see the datapath comment). */
 	.open_queue = rtap_packet_open_queue,

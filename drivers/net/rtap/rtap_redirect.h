@@ -13,6 +13,7 @@
 #define RTAP_PACKET_ARG_FANOUT		"fanout"	/* hash|lb|cpu|qm */
 #define RTAP_PACKET_ARG_QDISC_BYPASS	"qdisc_bypass"	/* 0|1 */
 #define RTAP_PACKET_ARG_SOCKBUF		"sockbuf"	/* bytes[k|m] */
+#define RTAP_PACKET_ARG_RXMODE		"rxmode"	/* mmsg|ring */
 #define RTAP_XDP_ARG_MODE		"xdp_mode"	/* auto|native|skb */
 #define RTAP_XDP_ARG_BUSY_BUDGET	"busy_budget"	/* 0 = off */
 

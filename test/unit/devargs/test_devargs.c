@@ -62,6 +62,8 @@ main(void)
 	good("backend=tap", "rtap%d", "tap", 0, RTAP_MAC_KERNEL, NULL);
 	good("backend=packet,iface=eth0,fanout=hash", "eth0", "packet", 0,
 	     RTAP_MAC_KERNEL, NULL);
+	good("backend=packet,iface=eth0,rxmode=ring", "eth0", "packet", 0,
+	     RTAP_MAC_KERNEL, NULL);
 	good("iface=123456789012345", "123456789012345", "tap", 0,
 	     RTAP_MAC_KERNEL, NULL);
 
@@ -84,6 +86,7 @@ main(void)
 	bad("speed=10", "valid keys");
 	bad("fanout=hash", "not a TAP backend option");
 	bad("backend=tap,xdp_mode=native", "not a TAP backend option");
+	bad("rxmode=ring", "not a TAP backend option");
 
 	if (failures) {
 		printf("%d failure(s)\n", failures);

@@ -4,13 +4,15 @@
 # pair: $TB-dp holds the DPDK process and the veth end it attaches to
 # (backend=packet|xdp, iface=...), $TB-srv the kernel peer.
 #
-#   redirect.sh <test_redirect binary> <packet|xdp> <case>
+#   redirect.sh <test_redirect binary> <packet|xdp> <case> [devargs]
+#
+# devargs (e.g. rxmode=ring) are added to the port's devargs.
 #
 # Fails (never skips) when root or a kernel feature is missing.
 set -u
-BIN=$1 BACKEND=$2 CASE=$3
+BIN=$1 BACKEND=$2 CASE=$3 EXTRA=${4:-}
 
-fail() { echo "FAIL [$BACKEND/$CASE]: $*" >&2; exit 1; }
+fail() { echo "FAIL [$BACKEND/$CASE${EXTRA:+ $EXTRA}]: $*" >&2; exit 1; }
 [ "$(id -u)" = 0 ] || fail "needs root (netns, veth, AF_PACKET/AF_XDP)"
 [ -x "$BIN" ] || fail "no test binary $BIN"
 for c in ip ethtool; do
@@ -75,6 +77,7 @@ export RTAP_BACKEND=$BACKEND
 if { [ "$CASE" = jumbo ] || [ "$CASE" = rx ]; } && [ "$BACKEND" = packet ]; then
 	export RTAP_DEVARGS=sockbuf=2m
 fi
+[ -n "$EXTRA" ] && export RTAP_DEVARGS="${RTAP_DEVARGS:+$RTAP_DEVARGS,}$EXTRA"
 timeout -s INT 50 ip netns exec "$NS_DP" "$BIN" "$CASE" "$W0" "$NS_SRV" "$W1"
 rc=$?
 [ $rc = 0 ] || fail "test_redirect exited $rc"

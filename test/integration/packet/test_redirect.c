@@ -10,7 +10,8 @@
  * the port and checks what the peer kernel saw.  Each case exits 0 on
  * success and 1 with a message on the first failed assertion.  The
  * backend comes from RTAP_BACKEND (packet|xdp); extra devargs from
- * RTAP_DEVARGS.
+ * RTAP_DEVARGS (rxmode=ring there runs the cases on the TPACKET_V3 Rx
+ * ring of backend=packet).
  */
 
 #include <arpa/inet.h>
@@ -58,19 +59,22 @@ static volatile int g_lsc;
 static volatile int g_stop, g_flooding;
 static int g_default_mtu;	/* configure with rxmode.mtu = 0 */
 static int g_rxq_intr;		/* configure with intr_conf.rxq = 1 */
+static int g_ring;		/* backend=packet with rxmode=ring */
 
 static void dump_xstats(uint16_t port);
 #define FAIL(...) do { \
 	if (g_port < RTE_MAX_ETHPORTS && g_mp != NULL) \
 		dump_xstats(g_port); \
-	fprintf(stderr, "FAIL [%s/%s] %s:%d: ", g_backend, g_case, \
+	fprintf(stderr, "FAIL [%s/%s%s] %s:%d: ", g_backend, g_case, \
+		g_ring ? " ring" : "", \
 		__func__, __LINE__); \
 	fprintf(stderr, __VA_ARGS__); \
 	fputc('\n', stderr); \
 	exit(1); \
 } while (0)
 #define CHECK(c, ...) do { if (!(c)) FAIL(__VA_ARGS__); } while (0)
-#define INFO(...) do { printf("[%s/%s] ", g_backend, g_case); \
+#define INFO(...) do { printf("[%s/%s%s] ", g_backend, g_case, \
+	g_ring ? " ring" : ""); \
 	printf(__VA_ARGS__); putchar('\n'); fflush(stdout); } while (0)
 
 /* ---- netns helpers ---- */
@@ -1103,16 +1107,19 @@ case_ownmc(void)
 static void
 case_missed(void)
 {
-	const unsigned int n = 1500;
+	/* An unread TPACKET_V3 ring (8 x 128 KB blocks) fits at most 920
+	 * frames of 1000 bytes with headers, a 256 KB socket buffer ~800
+	 * of 100. */
+	const unsigned int n = g_ring ? 3000 : 1500, len = g_ring ? 1000 : 100;
 	struct rte_eth_stats st;
 	struct rx_tally t;
 	uint64_t missed;
 
 	CHECK(rte_eth_stats_reset(g_port) == 0, "stats reset");
-	peer_send(0, n, 100, 1);	/* paced: veth's own ring keeps up */
+	peer_send(0, n, len, 1);	/* paced: veth's own ring keeps up */
 	rte_delay_ms(200);
 	memset(&t, 0, sizeof(t));
-	rx_collect(&t, 1, 100, n, 1000, 0);
+	rx_collect(&t, 1, len, n, 1000, 0);
 	CHECK(rte_eth_stats_get(g_port, &st) == 0, "stats");
 	missed = st.imissed;
 	CHECK(st.ipackets == t.frames, "ipackets %" PRIu64 ", received %" PRIu64,
@@ -1914,6 +1921,246 @@ case_nolro(void)
 }
 
 
+/* One UDP GSO send of n x gso payload bytes carrying struct payload seq
+ * and the pat() bytes, so the receiver can check every byte. */
+static void
+peer_send_uso_pat(uint32_t seq, unsigned int n, int gso)
+{
+	static uint8_t buf[65000];
+	struct sockaddr_in d4 = { .sin_family = AF_INET,
+		.sin_port = htons(TEST_PORT) };
+	int s = peer_socket(AF_INET, SOCK_DGRAM, 0);
+	uint32_t len = n * (uint32_t)gso, i, v[2];
+
+	CHECK(len <= sizeof(buf), "uso size");
+	d4.sin_addr.s_addr = inet_addr("198.18.0.1");
+	CHECK(setsockopt(s, IPPROTO_UDP, 103 /* UDP_SEGMENT */, &gso,
+			 sizeof(gso)) == 0, "UDP_SEGMENT: %s", strerror(errno));
+	v[0] = htonl(MAGIC);
+	v[1] = htonl(seq);
+	memcpy(buf, v, sizeof(v));
+	for (i = sizeof(struct payload); i < len; i++)
+		buf[i] = pat(seq, i);
+	CHECK(sendto(s, buf, len, 0, (void *)&d4, sizeof(d4)) ==
+	      (ssize_t)len, "uso sendto: %s", strerror(errno));
+	close(s);
+}
+
+/*
+ * LRO: a 64 KB GSO skb from the peer (one UDP_SEGMENT send of 46 x 1400
+ * bytes) arrives whole as one mbuf chain, byte for byte: length, segment
+ * count, RTE_MBUF_F_RX_LRO with tso_segsz 1400, IP/UDP lengths, every
+ * payload byte.  Three in a row, then plain datagrams: with rxmode=ring each GSO frame fills half of a 128 KB
+ * block, so the frames cross blocks.
+ */
+static void
+case_lro(void)
+{
+	const unsigned int nseg = 46, gso = 1400, nbig = 3;
+	const uint32_t plen = nseg * gso;
+	const uint32_t flen = RTE_ETHER_HDR_LEN + sizeof(struct rte_ipv4_hdr) +
+			      sizeof(struct rte_udp_hdr) + plen;
+	static uint8_t buf[70000];
+	uint32_t room = rte_pktmbuf_data_room_size(g_mp) - RTE_PKTMBUF_HEADROOM;
+	struct rte_mbuf *pk[BURST];
+	struct rx_tally t;
+	uint64_t end, lro0 = xstat(g_port, "rx_lro_packets");
+	unsigned int big = 0, k;
+	uint16_t n, i;
+
+	for (k = 0; k < nbig; k++)
+		peer_send_uso_pat(k, nseg, (int)gso);
+	end = rte_get_timer_cycles() + 2 * rte_get_timer_hz();
+	while (rte_get_timer_cycles() < end && big < nbig) {
+		n = rte_eth_rx_burst(g_port, 0, pk, BURST);
+		for (i = 0; i < n; i++) {
+			struct rte_mbuf *m = pk[i];
+			const struct rte_ether_hdr *eh;
+			struct rte_ipv4_hdr *ip;
+			struct rte_udp_hdr *uh;
+			const uint8_t *p;
+			uint32_t j, seq;
+
+			if (m->pkt_len < 8000) {	/* peer chatter */
+				rte_pktmbuf_free(m);
+				continue;
+			}
+			CHECK(m->pkt_len == flen, "LRO frame %u bytes, want %u",
+			      m->pkt_len, flen);
+			CHECK(m->nb_segs == (flen + room - 1) / room,
+			      "LRO frame in %u mbufs, want %u", m->nb_segs,
+			      (flen + room - 1) / room);
+			CHECK(m->ol_flags & RTE_MBUF_F_RX_LRO,
+			      "no RTE_MBUF_F_RX_LRO (ol_flags 0x%" PRIx64 ")",
+			      m->ol_flags);
+			CHECK(m->tso_segsz == gso, "tso_segsz %u, want %u",
+			      m->tso_segsz, gso);
+			CHECK(rte_pktmbuf_read(m, 0, flen, buf) == buf,
+			      "chain shorter than pkt_len");
+			eh = (const void *)buf;
+			ip = (void *)(buf + sizeof(*eh));
+			uh = (void *)(ip + 1);
+			CHECK(eh->ether_type == htons(RTE_ETHER_TYPE_IPV4) &&
+			      ip->next_proto_id == IPPROTO_UDP &&
+			      uh->dst_port == htons(TEST_PORT),
+			      "LRO frame is not our UDP datagram");
+			p = (const uint8_t *)(uh + 1);
+			CHECK(rd32(p) == MAGIC, "LRO magic");
+			seq = rd32(p + offsetof(struct payload, seq));
+			CHECK(seq == big, "LRO seq %u, want %u (order)", seq,
+			      big);
+			for (j = sizeof(struct payload); j < plen; j++)
+				CHECK(p[j] == pat(seq, j),
+				      "LRO seq %u: payload byte %u of %u corrupt",
+				      seq, j, plen);
+			CHECK(ntohs(ip->total_length) == flen - sizeof(*eh) &&
+			      ntohs(uh->dgram_len) == plen + sizeof(*uh),
+			      "LRO seq %u: IP length %u, UDP length %u", seq,
+			      ntohs(ip->total_length), ntohs(uh->dgram_len));
+			big++;
+			rte_pktmbuf_free(m);
+		}
+	}
+	CHECK(big == nbig, "%u of %u LRO frames received", big, nbig);
+	CHECK(xstat(g_port, "rx_lro_packets") - lro0 == nbig,
+	      "rx_lro_packets +%" PRIu64 ", want %u",
+	      xstat(g_port, "rx_lro_packets") - lro0, nbig);
+	memset(&t, 0, sizeof(t));
+	peer_send(0, 20, 1000, 1);
+	rx_collect(&t, 1, 1000, 20, 2000, 0);
+	CHECK(t.ours[0] == 20, "after LRO: %" PRIu64 " of 20 datagrams",
+	      t.ours[0]);
+	INFO("%u x %u-byte GSO frames as LRO chains of %u mbufs, every byte checked; 20 datagrams after",
+	     nbig, flen, (flen + room - 1) / room);
+}
+
+/*
+ * A port without Rx checksum offloads gets finished checksums: the veth
+ * peer leaves them partial (NEEDS_CSUM), the PMD completes them over the
+ * received bytes, and every UDP checksum verifies here (v4 and v6).
+ */
+static void
+case_csumfix(void)
+{
+	const unsigned int n = 200;
+	struct send_job job;
+	struct rx_tally t;
+	char args[160];
+	const char *extra = getenv("RTAP_DEVARGS");
+	int v6;
+
+	CHECK(rte_eth_dev_stop(g_port) == 0 && rte_eth_dev_close(g_port) == 0,
+	      "close");
+	rte_vdev_uninit("net_rtap_t0");
+	snprintf(args, sizeof(args), "backend=%s,iface=%s%s%s", g_backend,
+		 g_dpif, extra && *extra ? "," : "", extra ? extra : "");
+	g_port = port_open("net_rtap_t0", args, 1, 0, 0);
+	wait_link(g_port, 1, 5);
+	for (v6 = 0; v6 <= 1; v6++) {
+		memset(&t, 0, sizeof(t));
+		peer_send_async(&job, v6, n, 700, 4);
+		rx_collect(&t, 1, 700, n, 3000, 1);
+		pthread_join(job.th, NULL);
+		CHECK(t.ours[0] == n, "IPv%d: %" PRIu64 " of %u datagrams",
+		      v6 ? 6 : 4, t.ours[0], n);
+	}
+	CHECK(xstat(g_port, "rx_l4_csum_partial_packets") >= 2 * n,
+	      "peer checksums were not partial (%" PRIu64 ")",
+	      xstat(g_port, "rx_l4_csum_partial_packets"));
+	INFO("no Rx csum offload: %u partial-checksum datagrams each of IPv4/IPv6 finished, every checksum verified",
+	     n);
+}
+
+/* PACKET_VERSION of our packet sockets bound to ifname: how many are v. */
+static int
+count_pkt_version(const char *ifname, int v)
+{
+	int ifindex = (int)if_nametoindex(ifname), n = 0, fd;
+
+	for (fd = 0; fd < 4096; fd++) {
+		struct sockaddr_ll sll;
+		socklen_t len = sizeof(int);
+		int dom, ver;
+
+		if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &dom, &len) < 0 ||
+		    dom != AF_PACKET)
+			continue;
+		len = sizeof(sll);
+		if (getsockname(fd, (void *)&sll, &len) < 0 ||
+		    sll.sll_ifindex != ifindex)
+			continue;
+		len = sizeof(int);
+		CHECK(getsockopt(fd, SOL_PACKET, PACKET_VERSION, &ver,
+				 &len) == 0, "PACKET_VERSION fd %d", fd);
+		n += ver == v;
+	}
+	return n;
+}
+
+/*
+ * rxmode=: the port's sockets are TPACKET_V3 with ring, plain (V1) with
+ * mmsg; bad values are refused at probe; an unread ring holds what its
+ * blocks hold (8 x 128 KB here: at most 680 frames of 1534 bytes with
+ * their headers), the rest is counted in imissed and the ring's freezes
+ * in rx_no_buffer_events.
+ */
+static void
+case_ring(void)
+{
+	static const char *const bad[] = { "v3", "", "RING", "mmsg2", "1" };
+	const unsigned int n = 1500, len = 1400, cap = 8 * 85;
+	struct rte_eth_stats st;
+	struct rx_tally t;
+	char args[160];
+	uint16_t p2;
+	unsigned int i;
+	int ret;
+
+	CHECK(g_ring, "case ring needs RTAP_DEVARGS=rxmode=ring");
+	CHECK(count_pkt_version(g_dpif, TPACKET_V3) == 1,
+	      "rxmode=ring: %d TPACKET_V3 sockets, want 1",
+	      count_pkt_version(g_dpif, TPACKET_V3));
+	snprintf(args, sizeof(args), "backend=%s,iface=%s,rxmode=mmsg",
+		 g_backend, g_dpif);
+	p2 = port_open("net_rtap_r1", args, 2, 0, 0);
+	CHECK(count_pkt_version(g_dpif, TPACKET_V1) == 2,
+	      "rxmode=mmsg: %d TPACKET_V1 sockets, want 2",
+	      count_pkt_version(g_dpif, TPACKET_V1));
+	CHECK(rte_eth_dev_stop(p2) == 0 && rte_eth_dev_close(p2) == 0 &&
+	      rte_vdev_uninit("net_rtap_r1") == 0, "close r1");
+	for (i = 0; i < RTE_DIM(bad); i++) {
+		snprintf(args, sizeof(args), "backend=%s,iface=%s,rxmode=%s",
+			 g_backend, g_dpif, bad[i]);
+		ret = rte_vdev_init("net_rtap_r2", args);
+		CHECK(ret == -EINVAL, "rxmode=%s: probe returned %d", bad[i],
+		      ret);
+	}
+	CHECK(rte_vdev_init("net_rtap_r3", "backend=tap,rxmode=ring") < 0,
+	      "tap backend accepted rxmode");
+	CHECK(rte_eth_dev_count_avail() == 1, "a failed probe left a port");
+
+	CHECK(rte_eth_stats_reset(g_port) == 0, "stats reset");
+	CHECK(rte_eth_xstats_reset(g_port) == 0, "xstats reset");
+	peer_send(0, n, len, 1);
+	rte_delay_ms(100);
+	memset(&t, 0, sizeof(t));
+	rx_collect(&t, 1, len, n, 500, 0);
+	rte_eth_stats_get(g_port, &st);
+	CHECK(t.ours[0] <= cap, "%" PRIu64 " x %u-byte frames held by a ring of 8 x 128 KB",
+	      t.ours[0], len);
+	CHECK(t.ours[0] > 0 && st.imissed > 0 && t.ours[0] + st.imissed >= n,
+	      "received %" PRIu64 " + imissed %" PRIu64 " < sent %u",
+	      t.ours[0], st.imissed, n);
+	CHECK(st.ipackets == t.frames && st.ierrors == 0,
+	      "ipackets %" PRIu64 "/%" PRIu64 ", ierrors %" PRIu64,
+	      st.ipackets, t.frames, st.ierrors);
+	CHECK(xstat(g_port, "rx_no_buffer_events") > 0,
+	      "ring froze but rx_no_buffer_events is 0");
+	INFO("V3 ring / V1 mmsg sockets, %zu bad rxmode values refused; unread ring held %" PRIu64 " of %u frames, imissed %" PRIu64 ", freezes %" PRIu64,
+	     RTE_DIM(bad), t.ours[0], n, st.imissed,
+	     xstat(g_port, "rx_no_buffer_events"));
+}
+
 /* Probe refuses interfaces it cannot attach to, with the reason. */
 static void
 case_probe(void)
@@ -2021,6 +2268,7 @@ main(int argc, char **argv)
 		nq = 2;
 	g_default_mtu = strcmp(g_case, "mtu") == 0;
 	g_rxq_intr = strcmp(g_case, "intr") == 0;
+	g_ring = extra != NULL && strstr(extra, "rxmode=ring") != NULL;
 	snprintf(args, sizeof(args), "backend=%s,iface=%s%s%s", g_backend,
 		 g_dpif, extra && *extra ? "," : "", extra ? extra : "");
 	g_port = port_open("net_rtap_t0", args, nq,
@@ -2076,6 +2324,12 @@ main(int argc, char **argv)
 		case_ownmc();
 	else if (strcmp(g_case, "missed") == 0)
 		case_missed();
+	else if (strcmp(g_case, "lro") == 0)
+		case_lro();
+	else if (strcmp(g_case, "csumfix") == 0)
+		case_csumfix();
+	else if (strcmp(g_case, "ring") == 0)
+		case_ring();
 	else
 		FAIL("unknown case %s", g_case);
 
@@ -2084,6 +2338,6 @@ main(int argc, char **argv)
 		CHECK(rte_eth_dev_close(g_port) == 0, "close");
 	}
 	rte_eal_cleanup();
-	printf("PASS [%s/%s]\n", g_backend, g_case);
+	printf("PASS [%s/%s%s]\n", g_backend, g_case, g_ring ? " ring" : "");
 	return 0;
 }

@@ -22,7 +22,8 @@
  * back to full and the primary's fd count back to its start.
  * packet (veth): the same Tx check and Rx spread by the socket fanout:
  * every frame exactly once, all frames of a flow in one process, counts
- * equal to each process's queue stats.  xdp: a secondary is refused.
+ * equal to each process's queue stats.  xdp and ring (backend=packet,
+ * rxmode=ring): a secondary is refused.
  */
 
 #include <errno.h>
@@ -502,6 +503,9 @@ primary_setup_port(void)
 	if (strcmp(backend, "tap") == 0)
 		snprintf(args, sizeof(args), "iface=%s,mac=%s", dpdk_if,
 			 KMAC);
+	else if (strcmp(backend, "ring") == 0)
+		snprintf(args, sizeof(args),
+			 "backend=packet,iface=%s,rxmode=ring", dpdk_if);
 	else
 		snprintf(args, sizeof(args), "backend=%s,iface=%s", backend,
 			 dpdk_if);
@@ -521,6 +525,14 @@ primary_setup_port(void)
 		RT_CHECK(sec_finish("backend=xdp cannot be used from a secondary process"),
 			 "xdp secondary: no clear error line");
 		RT_OK("backend=xdp: a secondary is refused with a clear error");
+		return;
+	}
+	if (strcmp(backend, "ring") == 0) {
+		/* The TPACKET_V3 ring is mapped by the primary alone. */
+		sec_spawn("early");
+		RT_CHECK(sec_finish("rxmode=ring cannot be used from a secondary process"),
+			 "rxmode=ring secondary: no clear error line");
+		RT_OK("backend=packet,rxmode=ring: a secondary is refused with a clear error");
 		return;
 	}
 	/* A secondary before the queues exist: refused, clearly. */
@@ -807,7 +819,8 @@ primary(void)
 	else if (strcmp(backend, "packet") == 0)
 		primary_packet();
 	else
-		RT_CHECK(rte_eth_dev_close(port) == 0, "close xdp port");
+		RT_CHECK(rte_eth_dev_close(port) == 0, "close %s port",
+			 backend);
 	fds_end = fds_settled(fds_start);
 	RT_CHECK(fds_end == fds_start, "primary fds %u at start, %u after close",
 		 fds_start, fds_end);
@@ -828,7 +841,8 @@ main(int argc, char **argv)
 		snprintf(prefix, sizeof(prefix), "%s", argv[4]);
 		RT_CHECK(strcmp(backend, "tap") == 0 ||
 			 strcmp(backend, "packet") == 0 ||
-			 strcmp(backend, "xdp") == 0, "backend %s", backend);
+			 strcmp(backend, "xdp") == 0 ||
+			 strcmp(backend, "ring") == 0, "backend %s", backend);
 		return primary();
 	}
 	if (argc == 5 && strcmp(argv[1], "secondary") == 0) {
@@ -836,7 +850,7 @@ main(int argc, char **argv)
 		hugedir = argv[4];
 		return secondary(argv[2]);
 	}
-	fprintf(stderr, "usage: %s primary tap|packet|xdp HUGEDIR PREFIX\n",
+	fprintf(stderr, "usage: %s primary tap|packet|xdp|ring HUGEDIR PREFIX\n",
 		argv[0]);
 	return 2;
 }

@@ -1362,6 +1362,7 @@ rtap_xdp_tx_csum(struct rtap_xsk *s, const struct rte_mbuf *m, uint8_t *d,
 	}
 	if (md != NULL && s->txmd) {
 		/* Kernel finishes it: seed with the pseudo-header sum. */
+		memset(md, 0, sizeof(*md));
 		ck = (uint16_t)phdr;
 		memcpy(d + l4off + csum_off, &ck, sizeof(ck));
 		md->flags = RTAP_TXMD_FLAGS_CHECKSUM;
@@ -1402,13 +1403,51 @@ rtap_xsk_kick_tx(struct rtap_xsk *s, struct rtap_txq *b)
 	}
 }
 
+/* Copy a frame of nfrag chunks into free Tx chunks from tx ring slot
+ * tx_idx on (descriptors written, not yet published). */
+static void
+rtap_xdp_tx_copy(struct rtap_xsk *s, const struct rte_mbuf *m, uint32_t len,
+		 uint32_t nfrag, uint32_t tx_idx)
+{
+	const struct rte_mbuf *seg = m;
+	uint32_t f, segoff = 0;
+
+	for (f = 0; f < nfrag; f++) {
+		uint64_t base = s->tx_free[--s->nb_tx_free];
+		uint8_t *dst = s->umem + base + RTAP_XSK_TX_OFF;
+		uint32_t n = RTE_MIN(len - f * RTAP_XSK_TX_ROOM,
+				     RTAP_XSK_TX_ROOM), c = 0;
+		struct xdp_desc *d = rtap_ring_desc(&s->tx, tx_idx + f);
+
+		while (c < n) {
+			uint32_t k = RTE_MIN(n - c,
+				(uint32_t)seg->data_len - segoff);
+
+			rte_memcpy(dst + c, rte_pktmbuf_mtod_offset(seg,
+				   const uint8_t *, segoff), k);
+			c += k;
+			segoff += k;
+			if (segoff == seg->data_len && seg->next) {
+				seg = seg->next;
+				segoff = 0;
+			}
+		}
+		d->addr = base + RTAP_XSK_TX_OFF;
+		d->len = n;
+		d->options = f + 1 < nfrag ? XDP_PKT_CONTD : 0;
+	}
+}
+
+#define RTAP_XDP_FREE_BATCH 32
+
 static uint16_t
 rtap_xdp_tx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 {
 	struct rtap_xdp_txq *q = queue;
 	struct rtap_xsk *s = q->xsk;
 	struct rtap_txq *b = &q->base;
-	uint16_t i, sent = 0;
+	struct rte_mbuf *done[RTAP_XDP_FREE_BATCH];
+	uint16_t i, sent = 0, nb_done = 0;
 
 	if (unlikely(s == NULL || !b->c.started))
 		return 0;
@@ -1419,19 +1458,23 @@ rtap_xdp_tx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 	}
 	rtap_xsk_reap(s);
 	for (i = 0; i < nb_pkts; i++) {
-		struct rte_mbuf *m = pkts[i], *seg;
-		uint32_t len = m->pkt_len, nfrag, f, segoff = 0;
-		struct rtap_xsk_tx_meta *md = NULL;
-		uint32_t first_len;
-		uint32_t tx_idx;
+		struct rte_mbuf *m = pkts[i];
+		uint32_t len = m->pkt_len, nfrag, tx_idx;
+		struct rtap_xsk_tx_meta *md;
+		struct xdp_desc *d0;
 		int meta;
 
-		nfrag = (len + RTAP_XSK_TX_ROOM - 1) / RTAP_XSK_TX_ROOM;
+		if (nb_done == RTAP_XDP_FREE_BATCH) {
+			rte_pktmbuf_free_bulk(done, nb_done);
+			nb_done = 0;
+		}
+		nfrag = likely(len <= RTAP_XSK_TX_ROOM) ? 1 :
+			(len + RTAP_XSK_TX_ROOM - 1) / RTAP_XSK_TX_ROOM;
 		if (unlikely(len == 0 || nfrag > RTAP_XSK_MAX_FRAGS ||
 			     (nfrag > 1 && !s->sg))) {
 			b->xs.too_many_segs++;
 			b->c.errors++;
-			rte_pktmbuf_free(m);
+			done[nb_done++] = m;
 			sent++;	/* consumed: dropped and counted */
 			continue;
 		}
@@ -1445,53 +1488,39 @@ rtap_xdp_tx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 			}
 		}
 		tx_idx = s->tx.cached_prod;
-		seg = m;
-		for (f = 0; f < nfrag; f++) {
+		d0 = rtap_ring_desc(&s->tx, tx_idx);
+		if (likely(nfrag == 1 && m->nb_segs == 1)) {
+			/* The common case: one copy, one descriptor. */
 			uint64_t base = s->tx_free[--s->nb_tx_free];
-			uint8_t *dst = s->umem + base + RTAP_XSK_TX_OFF;
-			uint32_t n = RTE_MIN(len - f * RTAP_XSK_TX_ROOM,
-					     RTAP_XSK_TX_ROOM), c = 0;
-			struct xdp_desc *d = rtap_ring_desc(&s->tx, tx_idx + f);
 
-			while (c < n) {
-				uint32_t k = RTE_MIN(n - c,
-					(uint32_t)seg->data_len - segoff);
-
-				rte_memcpy(dst + c, rte_pktmbuf_mtod_offset(
-					seg, const uint8_t *, segoff), k);
-				c += k;
-				segoff += k;
-				if (segoff == seg->data_len && seg->next) {
-					seg = seg->next;
-					segoff = 0;
-				}
-			}
-			d->addr = base + RTAP_XSK_TX_OFF;
-			d->len = n;
-			d->options = f + 1 < nfrag ? XDP_PKT_CONTD : 0;
-			if (f == 0)
-				md = (struct rtap_xsk_tx_meta *)(dst -
-							sizeof(*md));
+			rte_memcpy(s->umem + base + RTAP_XSK_TX_OFF,
+				   rte_pktmbuf_mtod(m, const uint8_t *), len);
+			d0->addr = base + RTAP_XSK_TX_OFF;
+			d0->len = len;
+			d0->options = 0;
+		} else {
+			rtap_xdp_tx_copy(s, m, len, nfrag, tx_idx);
 		}
-		first_len = RTE_MIN(len, RTAP_XSK_TX_ROOM);
-		/* len != 0 above, so nfrag >= 1 and md is set at f == 0.
-		 * NOLINTNEXTLINE(clang-analyzer-core.NonNullParamChecker) */
-		memset(md, 0, sizeof(*md));
-		meta = rtap_xdp_tx_csum(s, m, s->umem +
-				(rtap_ring_desc(&s->tx, tx_idx)->addr),
-				first_len, md);
+		/*
+		 * Metadata sits just before the data of the first chunk
+		 * (tx_metadata_len): the kernel reads it only with
+		 * XDP_TX_METADATA, so it is written only then.
+		 */
+		md = (struct rtap_xsk_tx_meta *)(s->umem + d0->addr -
+						 sizeof(*md));
+		meta = rtap_xdp_tx_csum(s, m, s->umem + d0->addr,
+					RTE_MIN(len, RTAP_XSK_TX_ROOM), md);
 		if (unlikely(meta < 0)) {
 			/* Give the frames back: nothing was published. */
 			s->nb_tx_free += nfrag;
 			b->xs.bad_offload++;
 			b->c.errors++;
-			rte_pktmbuf_free(m);
+			done[nb_done++] = m;
 			sent++;
 			continue;
 		}
 		if (meta > 0) {
-			rtap_ring_desc(&s->tx, tx_idx)->options |=
-				XDP_TX_METADATA;
+			d0->options |= XDP_TX_METADATA;
 			b->xs.csum_offload++;
 		}
 		s->tx.cached_prod += nfrag;
@@ -1500,9 +1529,11 @@ rtap_xdp_tx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 		rtap_size_bucket(b->xs.size, len);
 		b->c.pkts++;
 		b->c.bytes += len;
-		rte_pktmbuf_free(m);
+		done[nb_done++] = m;
 		sent++;
 	}
+	if (nb_done > 0)
+		rte_pktmbuf_free_bulk(done, nb_done);
 	if (s->tx.cached_prod != *s->tx.producer) {
 		rtap_ring_submit(&s->tx);
 		rtap_xsk_kick_tx(s, b);

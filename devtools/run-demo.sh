@@ -17,6 +17,8 @@
 #   RTAP_DEMO_RRUL_SECS=10 flent rrul length (the doc's latency runs: 30)
 #   RTAP_DEMO_L2FK_ARGS=   extra l2fwd-kernel options (A/B runs, e.g.
 #                          --sched=default)
+#   RTAP_DEMO_NIC_ARGS=    extra devargs of the net_rtap NIC port (A/B
+#                          runs, e.g. sockbuf=1m)
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/.." && pwd)
@@ -61,7 +63,7 @@ start_fwd() {
 	l2fwd-kernel)
 		local vdev
 		if [ "$nic" = rtap ]; then
-			vdev="net_rtap0,iface=$TB_WDP,backend=packet"
+			vdev="net_rtap0,iface=$TB_WDP,backend=packet${RTAP_DEMO_NIC_ARGS:+,$RTAP_DEMO_NIC_ARGS}"
 		else
 			vdev="net_af_packet0,iface=$TB_WDP"
 			# net_af_packet reads raw frames: the peer must finish

@@ -36,6 +36,8 @@ extern int l2fk_logtype;
 #define L2FK_BURST		32
 #define L2FK_NB_RXD		1024
 #define L2FK_NB_TXD		1024
+/* Per direction and forwarding round (queue.c, l2fk_txq_xmit). */
+#define L2FK_ROUND_BYTES	(256u << 10)
 
 /* Offload plan of one pair, derived from rte_eth_dev_info (ports.c). */
 struct l2fk_plan {
@@ -131,6 +133,7 @@ struct l2fk_config {
 	bool ecn;			/* CE-mark ECT packets instead of drop */
 	bool sw_gso;			/* allow software GSO (--gso=kernel: no) */
 	bool sched_prio;		/* raise lcore priority (sched.c) */
+	uint32_t round_bytes;		/* per direction and round, 0: off */
 	const char *kernel_names[L2FK_MAX_PAIRS];
 	unsigned int nb_kernel_names;
 };

@@ -60,8 +60,11 @@ usage(const char *prog)
 	       "                               priority, or at nice -10 when a\n"
 	       "                               core is left for the kernel\n"
 	       "                               (bench only: measured, it costs\n"
-	       "                               throughput, see sched.c)\n",
-	       prog);
+	       "                               throughput, see sched.c)\n"
+	       "  --round-kb KB                bytes each direction may send\n"
+	       "                               per forwarding round (default\n"
+	       "                               %u, 0: no bound; bench A/B)\n",
+	       prog, L2FK_ROUND_BYTES >> 10);
 }
 
 static int
@@ -94,6 +97,7 @@ parse_args(int argc, char **argv)
 		{ "no-ecn", no_argument, NULL, 'E' },
 		{ "gso", required_argument, NULL, 'G' },
 		{ "sched", required_argument, NULL, 'S' },
+		{ "round-kb", required_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -103,6 +107,7 @@ parse_args(int argc, char **argv)
 
 	l2fk.cfg.ecn = true;
 	l2fk.cfg.sw_gso = true;
+	l2fk.cfg.round_bytes = L2FK_ROUND_BYTES;
 	while ((c = getopt_long(argc, argv, "h", lopts, NULL)) != -1) {
 		switch (c) {
 		case 'k':
@@ -141,6 +146,14 @@ parse_args(int argc, char **argv)
 				fprintf(stderr, "--sched: default or nice\n");
 				return -1;
 			}
+			break;
+		case 'R':
+			v = strtol(optarg, &end, 10);
+			if (*end != '\0' || v < 0 || v > 65536) {
+				fprintf(stderr, "--round-kb: 0..65536 (0: no bound)\n");
+				return -1;
+			}
+			l2fk.cfg.round_bytes = (uint32_t)v << 10;
 			break;
 		case 'h':
 			usage(argv[0]);

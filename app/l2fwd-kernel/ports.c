@@ -299,13 +299,13 @@ pair_queues_init(struct l2fk_pair *p)
 		snprintf(name, sizeof(name), "l2fk_n%u_%u", p->idx, q);
 		ret = l2fk_txq_init(&qp->to_nic, name, p->nic_port, q,
 				    p->socket, p->mtu, true, !l2fk.cfg.no_aqm,
-				    l2fk.cfg.ecn, l2fk.hz);
+				    l2fk.cfg.ecn, l2fk.cfg.round_bytes, l2fk.hz);
 		if (ret < 0)
 			return ret;
 		snprintf(name, sizeof(name), "l2fk_k%u_%u", p->idx, q);
 		ret = l2fk_txq_init(&qp->to_kern, name, p->kern_port, q,
 				    p->socket, p->mtu, false, !l2fk.cfg.no_aqm,
-				    l2fk.cfg.ecn, l2fk.hz);
+				    l2fk.cfg.ecn, l2fk.cfg.round_bytes, l2fk.hz);
 		if (ret < 0)
 			return ret;
 	}

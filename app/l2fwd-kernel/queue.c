@@ -35,7 +35,7 @@
 int
 l2fk_txq_init(struct l2fk_txq *q, const char *name, uint16_t port,
 	      uint16_t qid, int socket, uint32_t mtu, bool bql, bool aqm,
-	      bool ecn, uint64_t hz)
+	      bool ecn, uint32_t round_bytes, uint64_t hz)
 {
 	struct rtap_fq_codel_params fp;
 
@@ -46,6 +46,7 @@ l2fk_txq_init(struct l2fk_txq *q, const char *name, uint16_t port,
 	q->hz = hz;
 	q->cleanup_ok = true;
 	q->frame = mtu + RTE_ETHER_HDR_LEN;
+	q->round_bytes = round_bytes;
 	if (aqm) {
 		if (rtap_fq_codel_params_init(&fp, hz) < 0)
 			return -EINVAL;
@@ -216,12 +217,45 @@ txq_poke(struct l2fk_txq *q, uint64_t now)
 	txq_reap(q, now);
 }
 
+/*
+ * Frames of pend[] that fit in what is left of this call's byte budget
+ * (at least one), so a burst of 64 KB GSO frames cannot overshoot it by
+ * 2 MB.
+ */
+static uint16_t
+txq_fit(const struct l2fk_txq *q, uint16_t n, uint64_t done)
+{
+	uint64_t sum = 0;
+	uint16_t i;
+
+	if (q->round_bytes == 0)
+		return n;
+	for (i = 0; i < n; i++) {
+		sum += q->pend[q->pend_head + i]->pkt_len;
+		if (done + sum > q->round_bytes)
+			return RTE_MAX(i, (uint16_t)1);
+	}
+	return n;
+}
+
+/*
+ * Hand frames from FQ-CoDel to the driver: as far as BQL allows and, per
+ * call, up to round_bytes.  The round budget bounds the work one
+ * direction does per forwarding round: a write to a TAP or an AF_PACKET
+ * send runs the receiving kernel stack inline on this lcore (tun_get_user
+ * -> netif_receive_skb, veth_xmit -> softirq), so 2 MB of GSO frames
+ * written in one go is a millisecond during which the other direction
+ * (and its ping) waits in kernel rings nobody manages.  What is left
+ * stays in FQ-CoDel, where sparse flows go first and CoDel judges the
+ * rest.
+ */
 uint16_t
 l2fk_txq_xmit(struct l2fk_txq *q, uint64_t now)
 {
 	struct rte_mbuf *burst[L2FK_BURST];
 	uint32_t len[L2FK_BURST];
 	uint16_t total = 0, n, sent, i;
+	uint64_t done = 0;
 	bool kick = false;
 	uint32_t bytes;
 
@@ -258,7 +292,7 @@ l2fk_txq_xmit(struct l2fk_txq *q, uint64_t now)
 			if (q->nb_pend == 0)
 				break;
 		}
-		n = q->nb_pend;
+		n = txq_fit(q, q->nb_pend, done);
 		if (q->bql && n > L2FK_TXQ_INFL - (q->infl_head - q->infl_tail))
 			n = L2FK_TXQ_INFL - (q->infl_head - q->infl_tail);
 		if (n == 0) {
@@ -291,6 +325,7 @@ l2fk_txq_xmit(struct l2fk_txq *q, uint64_t now)
 		}
 		q->st.tx_pkts += sent;
 		q->st.tx_bytes += bytes;
+		done += bytes;
 		total += sent;
 		q->pend_head += sent;
 		q->nb_pend -= sent;
@@ -302,6 +337,10 @@ l2fk_txq_xmit(struct l2fk_txq *q, uint64_t now)
 		}
 		if (q->bql)
 			txq_reap(q, now);
+		if (q->round_bytes != 0 && done >= q->round_bytes) {
+			q->st.round_stops++;
+			break;
+		}
 	}
 	return total;
 }

@@ -40,6 +40,7 @@ struct l2fk_txq_stats {
 	uint64_t pokes;		/* completions asked for while stopped */
 	uint64_t stall_kicks;	/* sent past the limit: no completion */
 	uint64_t bypass_drops;	/* no_aqm mode: tail drops */
+	uint64_t round_stops;	/* xmit calls ended by the round budget */
 };
 
 struct l2fk_txq {
@@ -51,6 +52,7 @@ struct l2fk_txq {
 	struct rtap_dql dql;
 	uint64_t hz;
 	uint32_t frame;		/* MTU-sized frame, bytes */
+	uint32_t round_bytes;	/* bytes per xmit call, 0: no bound */
 	uint64_t stall_since;	/* stopped without completions since */
 	/* Dequeued from the AQM but not yet taken by the driver. */
 	struct rte_mbuf *pend[L2FK_TXQ_PEND];
@@ -66,7 +68,7 @@ struct l2fk_txq {
 
 int l2fk_txq_init(struct l2fk_txq *q, const char *name, uint16_t port,
 		  uint16_t qid, int socket, uint32_t mtu, bool bql, bool aqm,
-		  bool ecn, uint64_t hz);
+		  bool ecn, uint32_t round_bytes, uint64_t hz);
 void l2fk_txq_free(struct l2fk_txq *q);
 void l2fk_txq_enqueue(struct l2fk_txq *q, struct rte_mbuf **pkts,
 		      uint16_t n, uint64_t now);

@@ -333,6 +333,8 @@ tel_queues(const char *cmd __rte_unused, const char *params,
 				rtap_codel_sojourn_percentile_us(&fs.codel, 99));
 			rtap_tel_dict_u64(q, "tx_partial",
 						  t->st.tx_partial);
+			rtap_tel_dict_u64(q, "round_stops",
+						  t->st.round_stops);
 			if (t->bql) {
 				rtap_tel_dict_u64(q, "bql_limit",
 							  t->dql.limit);

@@ -8,8 +8,8 @@
 #
 # The ASan+UBSan pass builds the same tree in BUILD_DIR-asan with
 # -Db_sanitize=address,undefined and runs the unit suite plus the PMD's
-# datapath/control/robustness/multi-process tests there (RTAP_NO_ASAN=1
-# leaves it out).
+# datapath/control/robustness/multi-process tests and the AF_XDP Tx
+# paths (xdp-tx, xdp-bad, xdp-jumbo) there (RTAP_NO_ASAN=1 leaves it out).
 # A skipped test counts as failed: tests must fail loudly when they cannot
 # run, never skip.
 set -uo pipefail
@@ -77,7 +77,8 @@ else
 		fi
 		if ninja -C "$asan" >/dev/null; then
 			run "$asan" --suite unit
-			run "$asan" test_pmd_rxtx test_pmd_gso test_pmd_ctrl test_pmd_robust test_pmd_mp vnet_kernel
+			run "$asan" test_pmd_rxtx test_pmd_gso test_pmd_ctrl test_pmd_robust test_pmd_mp vnet_kernel \
+				xdp-tx xdp-bad xdp-jumbo
 		else
 			echo "rtap tests: the ASan+UBSan build failed" >&2
 			total_fail=$((total_fail + 1))

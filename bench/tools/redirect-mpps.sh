@@ -113,14 +113,15 @@ point() {
 }
 
 tb_init rm
-tb_safe_plugin "$BUILD/drivers/net/rtap/librte_net_rtap.so" "${TB}p" || die "plugin"
+tb_safe_plugin "$BUILD/drivers/net/rtap/librte_net_rtap.so" || die "plugin"
 PLUGIN=$TB_PLUGIN
 tb_ns dp; DP=$TB_NS
 tb_ns srv; SRV=$TB_NS
 tb_veth "${TB}w0" "$DP" "${TB}w1" "$SRV" || die "veth"
 W0=${TB}w0 W1=${TB}w1
 declare -A R PLUG
-# NAME:PLUGIN variants: their plugin copied like the build's, labelled
+# NAME:PLUGIN variants: their plugin copied like the build's (into a
+# subdirectory of the testbed's, removed by tb_cleanup), labelled
 # NAME:K (K = position on the command line).
 names='' k=0
 for spec in $PMDS; do
@@ -129,7 +130,7 @@ for spec in $PMDS; do
 	PLUG[$name]=$PLUGIN
 	if [ "${spec#*:}" != "$spec" ]; then
 		name=${spec%%:*}:$k
-		tb_safe_plugin "${spec#*:}" "${TB}p$k" || die "plugin ${spec#*:}"
+		tb_safe_plugin "${spec#*:}" "$TB/v$k" || die "plugin ${spec#*:}"
 		PLUG[$name]=$TB_PLUGIN
 		echo "$name = ${spec#*:}" >&2
 	fi

@@ -8,8 +8,9 @@
 #
 # The ASan+UBSan pass builds the same tree in BUILD_DIR-asan with
 # -Db_sanitize=address,undefined and runs the unit suite plus the PMD's
-# datapath/control/robustness/multi-process tests and the AF_XDP Tx
-# paths (xdp-tx, xdp-bad, xdp-jumbo) there (RTAP_NO_ASAN=1 leaves it out).
+# datapath/control/robustness/multi-process tests, the AF_XDP Tx paths
+# (xdp-tx, xdp-bad, xdp-jumbo) and the packet backend's Rx cases (mmsg and
+# TPACKET_V3 ring) there (RTAP_NO_ASAN=1 leaves it out).
 # A skipped test counts as failed: tests must fail loudly when they cannot
 # run, never skip.
 set -uo pipefail
@@ -79,6 +80,9 @@ else
 			run "$asan" --suite unit
 			run "$asan" test_pmd_rxtx test_pmd_gso test_pmd_ctrl test_pmd_robust test_pmd_mp vnet_kernel \
 				xdp-tx xdp-bad xdp-jumbo
+			# backend=packet parsing kernel-written memory: the
+			# TPACKET_V3 ring (rxmode=ring) and the recvmmsg path.
+			run "$asan" packet-rx packet-lro packet-bad packet-ring-rx packet-ring-lro packet-ring-jumbo packet-ring-bad packet-ring-yank
 		else
 			echo "rtap tests: the ASan+UBSan build failed" >&2
 			total_fail=$((total_fail + 1))

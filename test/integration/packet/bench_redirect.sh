@@ -10,6 +10,14 @@
 #                             veth -> kernel, vs a direct veth, vs the
 #                             net_tap <-> net_af_packet anchor
 #   PKT_DEVARGS=sockbuf=1m ... tcp-rtap   extra devargs of the packet port
+#   bench_redirect.sh mpps-rx 64-byte rxonly, REPS rounds (default 3)
+#                             interleaved: rtap packet rxmode=mmsg, rtap
+#                             packet rxmode=ring, net_af_packet; each point
+#                             with the sender's (pktflood) rate and the
+#                             receiving lcore's CPU; median per row
+#
+# The tcp modes also print the idle round-trip time of 200 pings through
+# the forwarder (10 ms apart: a TPACKET_V3 block times out, it never fills).
 set -u
 SRC=${RTAP_SOURCE_DIR:-$(cd "$(dirname "$0")/../../.." && pwd)}
 BUILD=${RTAP_BUILD_DIR:-$SRC/build}
@@ -62,6 +70,67 @@ mpps() {
 		rx=$(pmd_pps "$DP" "$vdev" rxonly Rx-pps:)
 		wait "$fpid" 2>/dev/null
 		printf '%-12s 64B txonly %s Mpps   rxonly %s Mpps\n' "$name" "$tx" "$rx"
+	done
+	tb_cleanup
+}
+
+# One rxonly point: netns $1, vdev $2, sender netns $3 and iface $4.
+# Prints "<rx Mpps> <sender Mpps> <RX-missed>" (testpmd's Rx-pps samples
+# 3.. once forwarding started; pktflood's own count over its whole run;
+# testpmd's final RX-missed).
+rx_point() {
+	local ns=$1 vdev=$2 sns=$3 sif=$4 log pid fpid
+	log=$(mktemp /tmp/rtap-bench.XXXXXX)
+	tb_bg "$sns" sh -c "exec $FLOOD -i $sif -s 60 -t $((SECS + 6)) -b 64 >$log.flood 2>&1"
+	fpid=$TB_LAST_PID
+	ip netns exec "$ns" stdbuf -oL "$TESTPMD" -l 0,1 --no-pci --no-huge -m 512 \
+		--file-prefix "$TB$RANDOM" -d "$PLUGIN" --vdev "$vdev" -- \
+		--total-num-mbufs 16384 --stats-period 1 --forward-mode=rxonly \
+		--burst=32 >"$log" 2>&1 &
+	pid=$!
+	TB_PIDS+=("$pid")
+	# Samples 3.. of the stats loop, once forwarding started.
+	for _ in $(seq 100); do grep -q Rx-pps: "$log" && break; sleep 0.2; done
+	sleep $((SECS + 2))
+	kill -INT "$pid"; wait "$pid" 2>/dev/null
+	wait "$fpid" 2>/dev/null
+	awk '$1 == "Rx-pps:" {n++; if (n >= 3) {s += $2; c++}}
+		END {if (c) printf "%.3f", s / c / 1e6; else printf "n/a"}' "$log"
+	grep -o 'pps=[0-9]*' "$log.flood" | cut -d= -f2 |
+		awk '{printf " %.3f", $1 / 1e6} END {if (!NR) printf " n/a"}'
+	# Frames the kernel dropped for the port (socket/ring full).
+	grep -o 'RX-missed: *[0-9]*' "$log" | tail -1 | awk '{print " " $2 + 0} END {if (!NR) print " n/a"}'
+	[ -n "${KEEPLOG:-}" ] && cp "$log" "/tmp/rtap-bench-rx-${vdev%%,*}.log"
+	rm -f "$log" "$log.flood"
+}
+
+med() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+
+mpps_rx() {
+	local name vdev r rx sent missed
+	declare -A RX SENT
+	tb_init rb
+	tb_ns dp; local DP=$TB_NS
+	tb_ns srv; local SRV=$TB_NS
+	tb_veth "${TB}w0" "$DP" "${TB}w1" "$SRV" || die "veth"
+	local W0=${TB}w0 W1=${TB}w1
+	for r in $(seq "${REPS:-3}"); do
+		for name in mmsg ring af_packet; do
+			case $name in
+			mmsg) vdev="net_rtap0,backend=packet,iface=$W0,rxmode=mmsg";;
+			ring) vdev="net_rtap0,backend=packet,iface=$W0,rxmode=ring";;
+			af_packet) vdev="net_af_packet0,iface=$W0";;
+			esac
+			read -r rx sent missed < <(rx_point "$DP" "$vdev" "$SRV" "$W1")
+			RX[$name]="${RX[$name]:-} $rx"
+			SENT[$name]="${SENT[$name]:-} $sent"
+			echo "round $r $name rxonly $rx Mpps (sender $sent Mpps, RX-missed $missed)" >&2
+		done
+	done
+	for name in mmsg ring af_packet; do
+		printf '%-10s 64B rxonly runs%s  median %s Mpps   sender runs%s  median %s Mpps\n' \
+			"$name" "${RX[$name]}" "$(echo "${RX[$name]}" | med)" \
+			"${SENT[$name]}" "$(echo "${SENT[$name]}" | med)"
 	done
 	tb_cleanup
 }
@@ -121,6 +190,10 @@ tcp_fwd() {
 	tb_kif_up "$kif" 20 || { tail -20 "$log"; die "no $kif"; }
 	[ "$kind" = rtap ] || ip netns exec "$TB_NS_SRV" ethtool -K "$TB_WSRV" tx off >/dev/null
 	sleep 3
+	# Idle RTT through the forwarder: "min/avg/max/mdev" in ms.
+	local rtt
+	rtt=$(ip netns exec "$TB_NS_DP" ping -q -c 200 -i 0.01 "$TB_ADDR4_SRV" |
+		awk -F' = ' '/^rtt/ {split($2, a, " "); print a[1]}')
 	ip netns exec "$TB_NS_SRV" iperf3 -s -D -1 >/dev/null
 	sleep 0.5
 	# Gbit/s received and the sender's TCP retransmissions.
@@ -133,8 +206,8 @@ tcp_fwd() {
 	sleep 1.5
 	# Frames the packet socket dropped (imissed, port 1) and the TAP
 	# port's Tx refusals, from testpmd's counters after the runs.
-	printf '%-22s up %s Gbit/s  down %s Gbit/s  wire-port imissed %s  tap-port tx_ring_full %s\n' \
-		"$([ "$kind" = rtap ] && echo "rtap tap<->packet${PKT_DEVARGS:+ ($PKT_DEVARGS)}" || echo "net_tap<->af_packet")" "$up" "$down" \
+	printf '%-22s up %s Gbit/s  down %s Gbit/s  idle ping min/avg/max/mdev %s ms  wire-port imissed %s  tap-port tx_ring_full %s\n' \
+		"$([ "$kind" = rtap ] && echo "rtap tap<->packet${PKT_DEVARGS:+ ($PKT_DEVARGS)}" || echo "net_tap<->af_packet")" "$up" "$down" "${rtt:-n/a}" \
 		"$(awk '/NIC statistics for port 1/ {p=1} p && /RX-missed/ {print $4; exit}' "$log")" \
 		"$(awk '/NIC extended statistics for port 0/ {p=1} /NIC extended statistics for port 1/ {p=0} p && /^tx_ring_full/ {print $2}' "$log")"
 	kill -INT "$pid"; wait "$pid" 2>/dev/null
@@ -163,8 +236,9 @@ veth_direct() {
 
 case ${1:-} in
 mpps) mpps;;
+mpps-rx) mpps_rx;;
 tcp) veth_direct; tcp_fwd rtap; tcp_fwd anchor;;
 tcp-rtap) tcp_fwd rtap;;
 tcp-anchor) tcp_fwd anchor;;
-*) die "usage: $0 mpps|tcp|tcp-rtap";;
+*) die "usage: $0 mpps|mpps-rx|tcp|tcp-rtap|tcp-anchor";;
 esac

@@ -338,7 +338,8 @@ l2fk_txq_xmit(struct l2fk_txq *q, uint64_t now)
 		if (q->bql)
 			txq_reap(q, now);
 		if (q->round_bytes != 0 && done >= q->round_bytes) {
-			q->st.round_stops++;
+			if (q->nb_pend + rtap_fq_codel_backlog_pkts(q->fq) != 0)
+				q->st.round_stops++;
 			break;
 		}
 	}

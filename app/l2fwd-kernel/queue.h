@@ -40,7 +40,8 @@ struct l2fk_txq_stats {
 	uint64_t pokes;		/* completions asked for while stopped */
 	uint64_t stall_kicks;	/* sent past the limit: no completion */
 	uint64_t bypass_drops;	/* no_aqm mode: tail drops */
-	uint64_t round_stops;	/* xmit calls ended by the round budget */
+	uint64_t round_stops;	/* xmit calls ended by the round budget
+				 * with frames left for the next round */
 };
 
 struct l2fk_txq {

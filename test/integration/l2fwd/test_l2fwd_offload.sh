@@ -108,9 +108,10 @@ exit 0
 fi
 
 # --- NIC with TSO (net_rtap AF_PACKET backend) ---
-# A 64 KB round budget (default 256 KB): every round that forwards a
-# 64 KB GSO frame must end at the budget and the rest wait in FQ-CoDel.
-l2fk_start rtappkt --round-kb=64
+# A 1 KB round budget (default 256 KB): one GSO frame per round and
+# direction, so whenever a round reads two or more (any burst of the
+# upload) the rest must wait in FQ-CoDel for the next round.
+l2fk_start rtappkt --round-kb=1
 expect_tel nic_tso 1
 expect_tel sw_gso 0
 expect_tel kernel_gso 1
@@ -120,9 +121,14 @@ v=$(l2fk_tel /l2fk/pairs,0 nic_tx_offloads)
 [ "$(feat "$TB_KIF" tx-tcp-segmentation)" = on ] || fail "TAP does not offer TSO with a TSO NIC"
 upload_check gt3000
 echo "ok: net_rtap/packet: TSO on the NIC, GSO frames pass through"
-rs=$(l2fk_tel /l2fk/queues,0 to_nic_q0.round_stops) || fail "telemetry round_stops"
-[ "$rs" -gt 0 ] || fail "to_nic round_stops $rs: the 64 KB round budget never ended a round"
-echo "ok: round budget: $rs rounds ended at 64 KB (rest left in FQ-CoDel)"
+# Two lcores, two queue pairs: the flow hashes to either queue.
+rs=0
+for q in 0 1; do
+	v=$(l2fk_tel /l2fk/queues,0 "to_nic_q$q.round_stops") || fail "telemetry to_nic_q$q.round_stops"
+	rs=$((rs + v))
+done
+[ "$rs" -gt 0 ] || fail "to_nic round_stops $rs: the 1 KB round budget never left a frame for the next round"
+echo "ok: round budget: $rs rounds ended at 1 KB with frames left in FQ-CoDel"
 
 # Idle: both ports have Rx interrupts, so the forwarding lcore sleeps in
 # epoll and the whole process uses (almost) no CPU.

@@ -237,6 +237,8 @@ def cell(run, test, path, offload):
         txt += " (%.0f%%)" % (100.0 * r["value"] / ref)
     if test == "rrul":
         txt += "; ICMP p50/p99 %s/%s ms" % (fmt(r.get("icmp_p50")), fmt(r.get("icmp_p99")))
+        if isinstance(r.get("icmp_lost_pct"), (int, float)):
+            txt += ", %s%% lost" % fmt(r["icmp_lost_pct"])
     if test == "cpu_tcp4_up" and isinstance(r.get("cpus"), float):
         txt += " (%.2f CPUs)" % r["cpus"]
     if test == "cpu_tcp4_up" and isinstance(r.get("ns_per_byte"), float) and r["ns_per_byte"] > 0:
@@ -328,6 +330,10 @@ def targets(run):
             note = ""
             if nr is not None and num[2] == "best":
                 note = "best offload: %s" % OFF_LABEL.get(nr["offload"], nr["offload"])
+            if nr is not None and num[0] == "rrul:icmp_p99" and \
+                    isinstance(nr.get("icmp_lost_pct"), (int, float)):
+                # Percentiles cover only the replies that came back.
+                note += "; %s%% of the pings lost" % fmt(nr["icmp_lost_pct"])
             bound_by = [r for r in (nr, dr) if sender_bound(r)]
             if bound_by:
                 note = ("sender-bound (pktflood %s Mpps): the ratio shows the "

@@ -165,6 +165,11 @@ if [ $fail -eq 0 ] && [ "$flent_on" = 1 ]; then
 			/TCP totals/ {split($2, a, " "); t = a[1]}
 			/Ping \(ms\) ICMP/ {split($2, a, " "); p99 = a[3]}
 			END { if (t != "") printf "%s Mbit/s TCP totals, ICMP %s ms avg, %s ms p99", t, p, p99 }' "$tmp/flent.txt")
+		# The percentiles cover only the echo replies that came back.
+		lost=$(ls "$tmp"/*.flent.gz 2>/dev/null | head -1)
+		[ -n "$lost" ] && lost=$("$py" "$top/bench/lib/flentstats.py" "$lost" |
+			sed -n 's/.*icmp_lost_pct=\([0-9.]*\).*/\1/p')
+		[ -n "$lost" ] && res_rrul="$res_rrul, $lost% of pings lost"
 	else
 		echo "flent rrul failed (not counted as a demo failure):" >&2
 		tail -5 "$tmp/flent.txt" >&2

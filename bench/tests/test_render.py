@@ -27,7 +27,7 @@ RESULTS = [
     ("rrul", "tap_afp", "off", "PASS", 800.0, "Mbit/s",
      {"icmp_p50": 9.0, "icmp_p99": 30.0}),
     ("rrul", "l2fk", "auto", "PASS", 4400.0, "Mbit/s",
-     {"icmp_p50": 1.0, "icmp_p99": 4.5}),
+     {"icmp_p50": 1.0, "icmp_p99": 4.5, "icmp_lost_pct": 17.5}),
     ("tx64_kernel", "pmd:kernel", "-", "PASS", 2.0, "Mpps", {}),
     ("tx64_kif", "pmd:net_tap", "-", "PASS", 0.5, "Mpps", {}),
     ("tx64_kif", "pmd:rtap_tap", "-", "PASS", 2.5, "Mpps", {"lcore_ns_per_frame": 412.0}),
@@ -119,6 +119,10 @@ def main():
     check("FAIL path_did_not_come_up" in md, "failed cell keeps its reason")
     check("n/a (not built)" in md, "n/a cell")
     check("ICMP p50/p99 9.00/30.0 ms" in md, "rrul latency in cell")
+    check("ICMP p50/p99 9.00/30.0 ms |" in md or "ICMP p50/p99 9.00/30.0 ms<" in md
+          or ("ICMP p50/p99 9.00/30.0 ms," not in md), "no loss text without the field")
+    check("ICMP p50/p99 1.00/4.50 ms, 17.5% lost" in md, "ping loss in the rrul cell")
+    check("17.5% of the pings lost" in md, "ping loss in the p99 target's note")
     check("PASS 2.50 Mpps (125%) [rtap_tap], lcore 412 ns/frame |" in md,
           "64 B cell vs pktflood reference, with the lcore's CPU per frame")
     check("PASS 0.500 Mpps (25%) [net_tap] |" in md, "no lcore figure when not measured")

@@ -1685,7 +1685,7 @@ count_pkt_socks(const char *ifname, int rb)
 
 /*
  * sockbuf=: the queue socket's buffer limit is what the devarg (or the
- * 256 KB default) says, bad values are refused at probe, and an unread
+ * default: 256 KB, 1 MB with LRO) says, bad values are refused at probe, and an unread
  * socket holds no more than its limit: the rest is dropped and counted
  * in imissed instead of queueing (bufferbloat: 4 MB held ~13 ms).
  */
@@ -1694,7 +1694,7 @@ case_sockbuf(void)
 {
 	static const char *const bad[] = { "12", "0", "1g", "300m", "4x",
 					   "-1", "", "64kk", "99999999999999999999" };
-	const unsigned int n = 400, len = 1400;
+	const unsigned int n = 1000, len = 1400;
 	struct rte_eth_stats st;
 	struct rx_tally t;
 	char args[160];
@@ -1702,19 +1702,37 @@ case_sockbuf(void)
 	unsigned int i;
 	int ret;
 
-	CHECK(count_pkt_socks(g_dpif, 256 << 10) == 1,
-	      "default: %d sockets with a 256 KB SO_RCVBUF/SO_SNDBUF, want 1",
-	      count_pkt_socks(g_dpif, 256 << 10));
+	/* g_port has LRO (64 KB GRO skbs) and no sockbuf=: 1 MB. */
+	CHECK(count_pkt_socks(g_dpif, 1 << 20) == 1,
+	      "LRO port: %d sockets with a 1 MB SO_RCVBUF/SO_SNDBUF, want 1",
+	      count_pkt_socks(g_dpif, 1 << 20));
 	snprintf(args, sizeof(args), "backend=%s,iface=%s,sockbuf=1m",
 		 g_backend, g_dpif);
 	p2 = port_open("net_rtap_s1", args, 2, 0, 0);
-	CHECK(count_pkt_socks(g_dpif, 1 << 20) == 2,
-	      "sockbuf=1m: %d sockets with a 1 MB buffer, want 2",
+	CHECK(count_pkt_socks(g_dpif, 1 << 20) == 3,
+	      "sockbuf=1m: %d sockets with a 1 MB buffer, want 2 + 1",
 	      count_pkt_socks(g_dpif, 1 << 20));
-	CHECK(count_pkt_socks(g_dpif, 256 << 10) == 1,
-	      "the default port's socket changed");
 	CHECK(rte_eth_dev_stop(p2) == 0 && rte_eth_dev_close(p2) == 0 &&
 	      rte_vdev_uninit("net_rtap_s1") == 0, "close s1");
+	/* Without LRO the default is 256 KB... */
+	snprintf(args, sizeof(args), "backend=%s,iface=%s", g_backend, g_dpif);
+	p2 = port_open("net_rtap_s4", args, 1, 0, 0);
+	CHECK(count_pkt_socks(g_dpif, 256 << 10) == 1,
+	      "port without LRO: %d sockets with a 256 KB buffer, want 1",
+	      count_pkt_socks(g_dpif, 256 << 10));
+	CHECK(rte_eth_dev_stop(p2) == 0 && rte_eth_dev_close(p2) == 0 &&
+	      rte_vdev_uninit("net_rtap_s4") == 0, "close s4");
+	/* ...and sockbuf= wins over the LRO default. */
+	snprintf(args, sizeof(args), "backend=%s,iface=%s,sockbuf=256k",
+		 g_backend, g_dpif);
+	p2 = port_open("net_rtap_s5", args, 1, RTE_ETH_RX_OFFLOAD_TCP_LRO, 0);
+	CHECK(count_pkt_socks(g_dpif, 256 << 10) == 1 &&
+	      count_pkt_socks(g_dpif, 1 << 20) == 1,
+	      "LRO port with sockbuf=256k: %d sockets at 256 KB (want 1), %d at 1 MB (want 1: g_port)",
+	      count_pkt_socks(g_dpif, 256 << 10),
+	      count_pkt_socks(g_dpif, 1 << 20));
+	CHECK(rte_eth_dev_stop(p2) == 0 && rte_eth_dev_close(p2) == 0 &&
+	      rte_vdev_uninit("net_rtap_s5") == 0, "close s5");
 	for (i = 0; i < RTE_DIM(bad); i++) {
 		snprintf(args, sizeof(args), "backend=%s,iface=%s,sockbuf=%s",
 			 g_backend, g_dpif, bad[i]);
@@ -1727,21 +1745,21 @@ case_sockbuf(void)
 	      "tap backend accepted sockbuf");
 	CHECK(rte_eth_dev_count_avail() == 1, "a failed probe left a port");
 
-	/* Flood an unread queue: the socket keeps at most 256 KB. */
+	/* Flood an unread queue: the socket keeps at most 1 MB. */
 	CHECK(rte_eth_stats_reset(g_port) == 0, "stats reset");
 	peer_send(0, n, len, 1);
 	rte_delay_ms(100);
 	memset(&t, 0, sizeof(t));
 	rx_collect(&t, 1, len, n, 500, 0);
 	rte_eth_stats_get(g_port, &st);
-	CHECK(t.ours[0] <= (256u << 10) / len,
-	      "%" PRIu64 " x %u-byte frames held by a 256 KB socket",
+	CHECK(t.ours[0] <= (1u << 20) / len,
+	      "%" PRIu64 " x %u-byte frames held by a 1 MB socket",
 	      t.ours[0], len);
 	CHECK(t.ours[0] > 0 && st.imissed > 0 &&
 	      t.ours[0] + st.imissed >= n,
 	      "received %" PRIu64 " + imissed %" PRIu64 " < sent %u",
 	      t.ours[0], st.imissed, n);
-	INFO("SO_RCVBUF/SO_SNDBUF 256 KB default and 1 MB with sockbuf=1m, %zu bad values refused; unread socket held %" PRIu64 " of %u frames, %" PRIu64 " in imissed",
+	INFO("SO_RCVBUF/SO_SNDBUF 256 KB default, 1 MB with LRO or sockbuf=1m, sockbuf= wins over LRO, %zu bad values refused; unread socket held %" PRIu64 " of %u frames, %" PRIu64 " in imissed",
 	     RTE_DIM(bad), t.ours[0], n, st.imissed);
 }
 

@@ -1650,18 +1650,18 @@ case_tcp(void)
 }
 
 /*
- * Our AF_PACKET sockets bound to ifname whose SO_RCVBUF (and SO_SNDBUF)
- * is rb: the process's own fds, read back with getsockopt.
+ * This process's AF_PACKET sockets bound to ifname for which match(fd, arg)
+ * holds, found by walking our own fds.
  */
 static int
-count_pkt_socks(const char *ifname, int rb)
+count_pkt_fds(const char *ifname, int (*match)(int fd, int arg), int arg)
 {
 	int ifindex = (int)if_nametoindex(ifname), n = 0, fd;
 
 	for (fd = 0; fd < 4096; fd++) {
 		struct sockaddr_ll sll;
 		socklen_t len = sizeof(int);
-		int dom, r, w;
+		int dom;
 
 		if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &dom, &len) < 0 ||
 		    dom != AF_PACKET)
@@ -1670,17 +1670,32 @@ count_pkt_socks(const char *ifname, int rb)
 		if (getsockname(fd, (void *)&sll, &len) < 0 ||
 		    sll.sll_ifindex != ifindex)
 			continue;
-		len = sizeof(int);
-		CHECK(getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &r, &len) == 0 &&
-		      getsockopt(fd, SOL_SOCKET, SO_SNDBUF, &w, &len) == 0,
-		      "getsockopt fd %d", fd);
-		if (r == rb) {
-			CHECK(w == rb, "fd %d: SO_SNDBUF %d, SO_RCVBUF %d", fd,
-			      w, r);
-			n++;
-		}
+		n += match(fd, arg) != 0;
 	}
 	return n;
+}
+
+/* SO_RCVBUF is rb (and then SO_SNDBUF must be too). */
+static int
+sock_rb_is(int fd, int rb)
+{
+	socklen_t len = sizeof(int);
+	int r, w;
+
+	CHECK(getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &r, &len) == 0 &&
+	      getsockopt(fd, SOL_SOCKET, SO_SNDBUF, &w, &len) == 0,
+	      "getsockopt fd %d", fd);
+	if (r != rb)
+		return 0;
+	CHECK(w == rb, "fd %d: SO_SNDBUF %d, SO_RCVBUF %d", fd, w, r);
+	return 1;
+}
+
+/* Our packet sockets on ifname with a buffer limit of rb bytes. */
+static int
+count_pkt_socks(const char *ifname, int rb)
+{
+	return count_pkt_fds(ifname, sock_rb_is, rb);
 }
 
 /*
@@ -2089,30 +2104,23 @@ case_csumfix(void)
 	     n);
 }
 
-/* PACKET_VERSION of our packet sockets bound to ifname: how many are v. */
+/* PACKET_VERSION is v. */
+static int
+sock_version_is(int fd, int v)
+{
+	socklen_t len = sizeof(int);
+	int ver;
+
+	CHECK(getsockopt(fd, SOL_PACKET, PACKET_VERSION, &ver, &len) == 0,
+	      "PACKET_VERSION fd %d", fd);
+	return ver == v;
+}
+
+/* Our packet sockets on ifname with PACKET_VERSION v. */
 static int
 count_pkt_version(const char *ifname, int v)
 {
-	int ifindex = (int)if_nametoindex(ifname), n = 0, fd;
-
-	for (fd = 0; fd < 4096; fd++) {
-		struct sockaddr_ll sll;
-		socklen_t len = sizeof(int);
-		int dom, ver;
-
-		if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &dom, &len) < 0 ||
-		    dom != AF_PACKET)
-			continue;
-		len = sizeof(sll);
-		if (getsockname(fd, (void *)&sll, &len) < 0 ||
-		    sll.sll_ifindex != ifindex)
-			continue;
-		len = sizeof(int);
-		CHECK(getsockopt(fd, SOL_PACKET, PACKET_VERSION, &ver,
-				 &len) == 0, "PACKET_VERSION fd %d", fd);
-		n += ver == v;
-	}
-	return n;
+	return count_pkt_fds(ifname, sock_version_is, v);
 }
 
 /*

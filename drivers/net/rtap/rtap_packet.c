@@ -103,7 +103,7 @@ struct rtap_packet {
 	int fanout_type;	/* PACKET_FANOUT_* */
 	int qdisc_bypass;
 	enum rtap_pkt_rxmode rxmode;
-	unsigned int sockbuf;	/* bytes, sk_rcvbuf and sk_sndbuf */
+	unsigned int sockbuf;	/* sockbuf=, bytes (rtap_packet_sockbuf) */
 	int sockbuf_set;	/* sockbuf= given: no LRO-based default */
 	int fanout_id;		/* group id while members > 0 */
 	unsigned int members;
@@ -466,8 +466,22 @@ rtap_packet_join_fanout(struct rtap_priv *p, struct rtap_packet *pk, int fd,
 }
 
 /*
+ * The buffer limit of the port's sockets: sockbuf= if given, else by
+ * whether the port was configured with LRO (queues open at start, after
+ * configure, so it is known; see RTAP_PACKET_SOCKBUF_LRO).
+ */
+static unsigned int
+rtap_packet_sockbuf(const struct rtap_priv *p, const struct rtap_packet *pk)
+{
+	if (pk->sockbuf_set)
+		return pk->sockbuf;
+	return p->dev != NULL && p->dev->data->lro ?
+	       RTAP_PACKET_SOCKBUF_LRO : RTAP_PACKET_SOCKBUF_DEFAULT;
+}
+
+/*
  * The kernel doubles what setsockopt asks for (socket(7): room for its
- * bookkeeping), so ask for half to get pk->sockbuf as the limit.  FORCE
+ * bookkeeping), so ask for half to get the limit we want.  FORCE
  * needs CAP_NET_ADMIN; without it the plain call is capped by
  * rmem_max/wmem_max, which is reported, not fatal.
  */
@@ -482,7 +496,8 @@ rtap_packet_set_sockbuf(struct rtap_priv *p, struct rtap_packet *pk, int fd,
 		{ SO_RCVBUFFORCE, SO_RCVBUF, "SO_RCVBUF" },
 		{ SO_SNDBUFFORCE, SO_SNDBUF, "SO_SNDBUF" },
 	};
-	int want = (int)(pk->sockbuf / 2), got;
+	unsigned int limit = rtap_packet_sockbuf(p, pk);
+	int want = (int)(limit / 2), got;
 	socklen_t len;
 	unsigned int i;
 
@@ -491,10 +506,9 @@ rtap_packet_set_sockbuf(struct rtap_priv *p, struct rtap_packet *pk, int fd,
 			rtap_sockopt(fd, SOL_SOCKET, opt[i].plain, want);
 		len = sizeof(got);
 		if (getsockopt(fd, SOL_SOCKET, opt[i].plain, &got, &len) == 0 &&
-		    (unsigned int)got != pk->sockbuf)
+		    (unsigned int)got != limit)
 			RTAP_LOG(WARNING, "%s: queue %u: %s is %d, not %u (no CAP_NET_ADMIN: capped by net.core.[rw]mem_max)",
-				 p->ifname, idx, opt[i].name, got,
-				 pk->sockbuf);
+				 p->ifname, idx, opt[i].name, got, limit);
 	}
 }
 
@@ -540,10 +554,6 @@ rtap_packet_open_sock(struct rtap_priv *p, uint16_t idx, int *fdp,
 		if (ret < 0)
 			goto fail;
 	}
-	/* Queues open at start, after configure: LRO is known. */
-	if (!pk->sockbuf_set)
-		pk->sockbuf = p->dev != NULL && p->dev->data->lro ?
-			RTAP_PACKET_SOCKBUF_LRO : RTAP_PACKET_SOCKBUF_DEFAULT;
 	rtap_packet_set_sockbuf(p, pk, fd, idx);
 	if (req != NULL) {
 		what = "PACKET_VERSION TPACKET_V3";
@@ -938,7 +948,8 @@ rtap_pkt_queues_start(struct rte_eth_dev *dev)
 			struct rtap_pkt_rxq *q = dev->data->rx_queues[i];
 
 			rtap_pkt_ring_geometry((uint32_t)q->maxseg *
-					       q->base.seg_room, pk->sockbuf,
+					       q->base.seg_room,
+					       rtap_packet_sockbuf(p, pk),
 					       &req);
 			q->blk_size = req.tp_block_size;
 			q->blk_nr = req.tp_block_nr;

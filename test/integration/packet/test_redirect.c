@@ -1649,6 +1649,31 @@ case_tcp(void)
 	      "tap close");
 }
 
+/* Stop, close and remove a port opened with port_open. */
+static void
+port_drop(uint16_t port, const char *name)
+{
+	CHECK(rte_eth_dev_stop(port) == 0 && rte_eth_dev_close(port) == 0 &&
+	      rte_vdev_uninit(name) == 0, "close %s", name);
+}
+
+/* Each bad value of key must fail the probe with -EINVAL (one line). */
+static void
+check_bad_values(const char *key, const char *const *bad, unsigned int n)
+{
+	char args[160];
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < n; i++) {
+		snprintf(args, sizeof(args), "backend=%s,iface=%s,%s=%s",
+			 g_backend, g_dpif, key, bad[i]);
+		ret = rte_vdev_init("net_rtap_bad", args);
+		CHECK(ret == -EINVAL, "%s=%s: probe returned %d", key, bad[i],
+		      ret);
+	}
+}
+
 /*
  * This process's AF_PACKET sockets bound to ifname for which match(fd, arg)
  * holds, found by walking our own fds.
@@ -1714,8 +1739,6 @@ case_sockbuf(void)
 	struct rx_tally t;
 	char args[160];
 	uint16_t p2;
-	unsigned int i;
-	int ret;
 
 	/* g_port has LRO (64 KB GRO skbs) and no sockbuf=: 1 MB. */
 	CHECK(count_pkt_socks(g_dpif, 1 << 20) == 1,
@@ -1727,16 +1750,14 @@ case_sockbuf(void)
 	CHECK(count_pkt_socks(g_dpif, 1 << 20) == 3,
 	      "sockbuf=1m: %d sockets with a 1 MB buffer, want 2 + 1",
 	      count_pkt_socks(g_dpif, 1 << 20));
-	CHECK(rte_eth_dev_stop(p2) == 0 && rte_eth_dev_close(p2) == 0 &&
-	      rte_vdev_uninit("net_rtap_s1") == 0, "close s1");
+	port_drop(p2, "net_rtap_s1");
 	/* Without LRO the default is 256 KB... */
 	snprintf(args, sizeof(args), "backend=%s,iface=%s", g_backend, g_dpif);
 	p2 = port_open("net_rtap_s4", args, 1, 0, 0);
 	CHECK(count_pkt_socks(g_dpif, 256 << 10) == 1,
 	      "port without LRO: %d sockets with a 256 KB buffer, want 1",
 	      count_pkt_socks(g_dpif, 256 << 10));
-	CHECK(rte_eth_dev_stop(p2) == 0 && rte_eth_dev_close(p2) == 0 &&
-	      rte_vdev_uninit("net_rtap_s4") == 0, "close s4");
+	port_drop(p2, "net_rtap_s4");
 	/* ...and sockbuf= wins over the LRO default. */
 	snprintf(args, sizeof(args), "backend=%s,iface=%s,sockbuf=256k",
 		 g_backend, g_dpif);
@@ -1746,15 +1767,8 @@ case_sockbuf(void)
 	      "LRO port with sockbuf=256k: %d sockets at 256 KB (want 1), %d at 1 MB (want 1: g_port)",
 	      count_pkt_socks(g_dpif, 256 << 10),
 	      count_pkt_socks(g_dpif, 1 << 20));
-	CHECK(rte_eth_dev_stop(p2) == 0 && rte_eth_dev_close(p2) == 0 &&
-	      rte_vdev_uninit("net_rtap_s5") == 0, "close s5");
-	for (i = 0; i < RTE_DIM(bad); i++) {
-		snprintf(args, sizeof(args), "backend=%s,iface=%s,sockbuf=%s",
-			 g_backend, g_dpif, bad[i]);
-		ret = rte_vdev_init("net_rtap_s2", args);
-		CHECK(ret == -EINVAL, "sockbuf=%s: probe returned %d", bad[i],
-		      ret);
-	}
+	port_drop(p2, "net_rtap_s5");
+	check_bad_values("sockbuf", bad, RTE_DIM(bad));
 	snprintf(args, sizeof(args), "backend=tap,sockbuf=1m");
 	CHECK(rte_vdev_init("net_rtap_s3", args) < 0,
 	      "tap backend accepted sockbuf");
@@ -2139,8 +2153,6 @@ case_ring(void)
 	struct rx_tally t;
 	char args[160];
 	uint16_t p2;
-	unsigned int i;
-	int ret;
 
 	CHECK(g_ring, "case ring needs RTAP_DEVARGS=rxmode=ring");
 	CHECK(count_pkt_version(g_dpif, TPACKET_V3) == 1,
@@ -2152,15 +2164,8 @@ case_ring(void)
 	CHECK(count_pkt_version(g_dpif, TPACKET_V1) == 2,
 	      "rxmode=mmsg: %d TPACKET_V1 sockets, want 2",
 	      count_pkt_version(g_dpif, TPACKET_V1));
-	CHECK(rte_eth_dev_stop(p2) == 0 && rte_eth_dev_close(p2) == 0 &&
-	      rte_vdev_uninit("net_rtap_r1") == 0, "close r1");
-	for (i = 0; i < RTE_DIM(bad); i++) {
-		snprintf(args, sizeof(args), "backend=%s,iface=%s,rxmode=%s",
-			 g_backend, g_dpif, bad[i]);
-		ret = rte_vdev_init("net_rtap_r2", args);
-		CHECK(ret == -EINVAL, "rxmode=%s: probe returned %d", bad[i],
-		      ret);
-	}
+	port_drop(p2, "net_rtap_r1");
+	check_bad_values("rxmode", bad, RTE_DIM(bad));
 	CHECK(rte_vdev_init("net_rtap_r3", "backend=tap,rxmode=ring") < 0,
 	      "tap backend accepted rxmode");
 	CHECK(rte_eth_dev_count_avail() == 1, "a failed probe left a port");

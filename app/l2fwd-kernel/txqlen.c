@@ -44,15 +44,20 @@
  * 1 ms of drain, not CoDel's 5 ms target: the ring is an unmanaged
  * tail-drop FIFO in front of the only AQM, and every millisecond it holds
  * adds to the RTT of every flow, ping included; it only has to cover the
- * lcore's gaps in service.  Floor 8 frames (8 x 64 KB GSO = 512 KB, about
- * 1-2 ms at the 2-4 Gbit/s seen here; 32 held 2 MB).  Measured with
+ * lcore's gaps in service.  Floor 16 frames (16 x 64 KB GSO = 1 MB, about
+ * 1-2 ms at the 4-8 Gbit/s seen here; 32 held 2 MB).  It was 8 while
+ * net_rtap kept up to 64 reads waiting on the TAP, which took frames out
+ * of the ring whenever the lcore entered the kernel; since net_rtap's
+ * reads are RWF_NOWAIT tries the ring is the only buffer, and 8 dropped
+ * 21-23k frames per rrul run (3-8 % of the pings), 16 about 7k (1.5 %;
+ * doc/performance.md, session 4).  Measured with
  * devtools/run-demo.sh, flent rrul 30 s, alternated runs, load 10-14:
  * 5 ms/32 ICMP median 2.67/1.24/3.56 ms, p99 97.9/43.6/18.9 ms, TCP
  * totals 3074/1643/5522 Mbit/s; 1 ms/8: median 0.80/2.27/0.97 ms, p99
  * 21.4/39.1/20.9 ms, totals 4282/3389/4212 Mbit/s.
  */
 #define L2FK_TXQLEN_TARGET_MS	1
-#define L2FK_TXQLEN_MIN		8
+#define L2FK_TXQLEN_MIN		16
 /*
  * Floor when the kernel segments some GSO skbs itself before the TAP (the
  * path lacks TSO, TCP/IPv6 TSO or USO: validate_xmit_skb): one such skb

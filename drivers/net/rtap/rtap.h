@@ -108,6 +108,7 @@ struct rtap_rxq {
 	uint16_t nb_slots;
 	uint16_t maxseg;	/* mbufs per posted read */
 	uint16_t in_flight;	/* reads posted by the owner's ring */
+	uint8_t rd_wait;	/* readv: waiting reads (no RWF_NOWAIT) */
 	uint32_t seg_room;	/* data bytes per mbuf */
 	uint64_t offloads;
 	int fd;			/* primary's fd (informational) */
@@ -200,6 +201,9 @@ struct rtap_qproc {
 	uint8_t ring_ok;
 	uint8_t refused;	/* owner conflict already logged */
 	uint8_t mshot_armed;	/* Rx multishot read in the kernel */
+	uint8_t poll_armed;	/* Rx readv: the interrupt poll is armed */
+	uint16_t rd_want;	/* Rx readv: reads to try in the next burst */
+	uint16_t rd_next;	/* Rx readv: next slot to post */
 	struct io_uring_buf_ring *br;	/* Rx multishot: lent mbufs */
 };
 
@@ -235,6 +239,7 @@ void rtap_rxq_free_leftovers(struct rtap_rxq *q);
 int rtap_rxq_start(struct rtap_rxq *q, int want_intr);
 void rtap_rxq_stop(struct rtap_rxq *q);
 int rtap_rxq_attach(struct rtap_rxq *q, struct rtap_qproc *r);
+int rtap_rxq_intr_arm(struct rtap_rxq *q, struct rtap_qproc *r);
 void rtap_rxq_detach(struct rtap_rxq *q, struct rtap_qproc *r);
 int rtap_txq_start(struct rtap_txq *q);
 void rtap_txq_stop(struct rtap_txq *q);

@@ -306,13 +306,27 @@ rtap_rx_intr_install(struct rte_eth_dev *dev)
 
 /*
  * Rx interrupts.  TAP: an eventfd per queue that the io_uring ring
- * signals on completions.  RTAP_BE_F_RX_SOCK_INTR backends (packet): the
+ * signals on completions, only while the application sleeps: polling
+ * keeps it off (IORING_CQ_EVENTFD_DISABLED, a flag in the shared CQ
+ * ring, no system call), so completions reaped by busy bursts neither
+ * cost an eventfd signal each nor leave a count that would wake the
+ * next sleep at once.  RTAP_BE_F_RX_SOCK_INTR backends (packet): the
  * queue's socket is the interrupt fd.  The EAL registers it EPOLLET and
  * every frame queued wakes the socket (sk_data_ready), so enable and
  * disable have nothing to arm: an application sleeps after an empty
  * rx_burst, and any frame after that is a new edge.  Its counter size is
  * 0 (probe) so the EAL never read()s the socket, which would eat a frame.
  */
+static int
+rtap_rx_intr_drain(int efd)
+{
+	uint64_t v;
+
+	if (read(efd, &v, sizeof(v)) < 0 && errno != EAGAIN)
+		return -errno;
+	return 0;
+}
+
 static int
 rtap_rx_queue_intr_enable(struct rte_eth_dev *dev, uint16_t qid)
 {
@@ -332,6 +346,10 @@ rtap_rx_queue_intr_enable(struct rte_eth_dev *dev, uint16_t qid)
 	/* Called on the polling thread: make the ring if no burst did. */
 	if (!r->ring_ok && rtap_rxq_attach(q, r) < 0)
 		return -EIO;
+	rtap_rx_intr_drain(q->efd);
+	io_uring_cq_eventfd_toggle(&r->ring, true);
+	if (rtap_rxq_intr_arm(q, r) < 0)
+		return -EIO;
 	/* Frames that completed before the app armed epoll. */
 	if (io_uring_cq_ready(&r->ring) > 0 &&
 	    write(q->efd, &one, sizeof(one)) < 0)
@@ -344,7 +362,7 @@ rtap_rx_queue_intr_disable(struct rte_eth_dev *dev, uint16_t qid)
 {
 	struct rtap_rxq *q = dev->data->rx_queues[qid];
 	const struct rtap_backend_ops *be = RTAP_PRIV(dev)->be;
-	uint64_t v;
+	struct rtap_qproc *r;
 
 	if (be->flags & RTAP_BE_F_RX_SOCK_INTR)
 		return q != NULL && q->efd >= 0 ? 0 : -EINVAL;
@@ -353,10 +371,11 @@ rtap_rx_queue_intr_disable(struct rte_eth_dev *dev, uint16_t qid)
 
 	if (q == NULL || q->efd < 0)
 		return -EINVAL;
+	r = &RTAP_PROC(dev)->rxq[qid];
+	if (r->ring_ok)
+		io_uring_cq_eventfd_toggle(&r->ring, false);
 	/* The EAL does not read EXT/VDEV counters for us: drain it. */
-	if (read(q->efd, &v, sizeof(v)) < 0 && errno != EAGAIN)
-		return -errno;
-	return 0;
+	return rtap_rx_intr_drain(q->efd);
 }
 
 /* ------------------------------------------------------------ dev ops */
@@ -1035,12 +1054,10 @@ rtap_rxq_layout(struct rte_eth_dev *dev, struct rtap_rxq *q)
 	if (maxseg > 1)
 		dev->data->scattered_rx = 1;
 	/*
-	 * nb_desc counts mbufs: reads posted x mbufs per read, and at most
-	 * RTAP_RX_MAX_POSTED reads.  Every read waiting on the fd sits on
-	 * the same wait queue and tun wakes them all for each frame (io_uring
-	 * arms non-exclusive polls for reads): more posted reads than a
-	 * couple of bursts only multiply that herd.  The TAP's own queue
-	 * (txqueuelen) buffers behind them.
+	 * nb_desc counts mbufs: readv slots x mbufs per slot, and at most
+	 * RTAP_RX_MAX_POSTED slots: the most reads one burst tries (they
+	 * never wait, rtap_rxtx.c).  The TAP's own queue (txqueuelen)
+	 * buffers behind them.
 	 */
 	nb_slots = RTE_MIN(RTE_MAX(q->nb_desc / maxseg, RTAP_MIN_DESC),
 			   RTAP_RX_MAX_POSTED);

@@ -10,14 +10,15 @@
  * entry on the tun queue: a frame wakes one request, where posted reads
  * are woken all together for every frame (see the multishot section).
  *
- * Rx, larger frames (jumbo beyond one mbuf, LRO): every slot keeps one
- * IORING_OP_READV posted: iov[0] is the slot's virtio_net_hdr,
- * iov[1..maxseg] the data rooms of maxseg mbufs, enough for the largest
- * frame the queue can get (MTU, or 64 KB with LRO).  rx_burst only
- * harvests CQEs: the segments a frame used are chained and delivered,
- * replaced from the mempool, and the read is re-posted; the unused tail
- * mbufs stay in the slot.  All re-posts of a burst go to the kernel with
- * one io_uring_enter.
+ * Rx, larger frames (jumbo beyond one mbuf, LRO): readv slots.  Each
+ * slot's IORING_OP_READV reads into iov[0], the slot's virtio_net_hdr,
+ * and iov[1..maxseg], the data rooms of maxseg mbufs, enough for the
+ * largest frame the queue can get (MTU, or 64 KB with LRO).  The reads
+ * are RWF_NOWAIT tries submitted by rx_burst, as many as the queue has
+ * been giving, with one io_uring_enter, and harvested in the same burst:
+ * nothing waits on the tun queue (see rtap_rx_harvest for why).  The
+ * segments a frame used are chained and delivered and replaced from the
+ * mempool; the unused tail mbufs stay in the slot.
  *
  * Tx: one SQE per frame, the whole burst submitted with one
  * io_uring_enter: a plain IORING_OP_WRITE with the header in the
@@ -28,8 +29,9 @@
  * after each submit and free the mbufs in bulk.
  *
  * Ring flags: none of SINGLE_ISSUER, DEFER_TASKRUN or COOP_TASKRUN.  A
- * posted read that had to wait completes through task work run by the
- * thread that submitted it, which is the polling lcore, while dev_stop
+ * request that had to wait (the multishot read, the Rx interrupt poll,
+ * readv slots on a kernel without RWF_NOWAIT for tun) completes through
+ * task work run by the thread that submitted it, which is the polling lcore, while dev_stop
  * runs on a control thread and must cancel and drain those reads before
  * their mbufs go back to the pool:
  *  - SINGLE_ISSUER/DEFER_TASKRUN refuse the control thread (-EEXIST) and
@@ -55,6 +57,7 @@
  */
 
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <string.h>
 #include <unistd.h>
@@ -169,6 +172,9 @@ rtap_rx_post(struct rtap_rxq *q, struct io_uring *ring, uint16_t idx)
 		return -EBUSY;	/* cannot happen: SQ >= nb_slots + 1 */
 	io_uring_prep_readv(sqe, 0, s->iov, RTAP_RX_IOVS(q->maxseg), 0);
 	sqe->flags |= IOSQE_FIXED_FILE;
+	/* Readv mode: a try, not a waiter (see rtap_rx_burst). */
+	if (!q->rd_wait)
+		sqe->rw_flags = RWF_NOWAIT;
 	io_uring_sqe_set_data64(sqe, idx);
 	s->posted = 1;
 	q->in_flight++;
@@ -266,6 +272,7 @@ rtap_claim_refused(struct rtap_queue_common *c, struct rtap_qproc *r,
  */
 
 #define RTAP_MSHOT_UD		(UINT64_MAX - 1)	/* the multishot read */
+#define RTAP_POLL_UD		(UINT64_MAX - 2)	/* readv: interrupt poll */
 #define RTAP_CANCEL_UD		UINT64_MAX
 #define RTAP_MSHOT_BGID		0
 #define RTAP_MSHOT_MIN_BUFS	64u
@@ -752,7 +759,7 @@ rtap_rxq_start(struct rtap_rxq *q, int want_intr)
 }
 
 /*
- * Create this process's ring for the queue and post every idle slot; on
+ * Create this process's ring for the queue (multishot: arm the read); on
  * the polling thread: a read that has to wait completes through task work
  * of the thread that submitted it, and that must not be a control thread
  * asleep in its own loop.
@@ -790,6 +797,9 @@ rtap_rxq_attach_locked(struct rtap_rxq *q, struct rtap_qproc *r)
 		goto fail;
 	if (pp->primary && q->efd >= 0) {
 		ret = io_uring_register_eventfd(&r->ring, q->efd);
+		/* Off until rx_intr_enable (see rtap_ethdev.c). */
+		if (ret >= 0)
+			ret = io_uring_cq_eventfd_toggle(&r->ring, false);
 		if (ret < 0) {
 			RTAP_LOG(ERR, "rxq %u: io_uring_register_eventfd: %s",
 				 q->c.qid, strerror(-ret));
@@ -808,10 +818,11 @@ rtap_rxq_attach_locked(struct rtap_rxq *q, struct rtap_qproc *r)
 	}
 	r->ring_ok = 1;
 	r->refused = 0;
-	for (i = 0; i < q->nb_slots && !q->mshot; i++)
-		if (!q->slots[i].posted && q->slots[i].m[0] != NULL)
-			rtap_rx_post(q, &r->ring, i);
-	ret = io_uring_submit(&r->ring);
+	r->poll_armed = 0;
+	r->rd_want = 1;
+	r->rd_next = 0;
+	/* Multishot: the armed read.  Readv mode: the bursts post reads. */
+	ret = q->mshot ? io_uring_submit(&r->ring) : 0;
 	if (ret < 0 && ret != -EAGAIN && ret != -EBUSY && ret != -EINTR) {
 		q->xs.submit_err++;
 		RTAP_LOG(ERR, "rxq %u: io_uring_submit: %s", q->c.qid,
@@ -861,7 +872,7 @@ rtap_rxq_detach(struct rtap_rxq *q, struct rtap_qproc *r)
 		return;
 	if (q->mshot)
 		rtap_rx_mshot_detach(q, r);
-	else if (q->in_flight > 0) {
+	else if (q->in_flight > 0 || r->poll_armed) {
 		struct io_uring_sqe *sqe = io_uring_get_sqe(&r->ring);
 
 		if (sqe != NULL) {
@@ -869,7 +880,8 @@ rtap_rxq_detach(struct rtap_rxq *q, struct rtap_qproc *r)
 			io_uring_sqe_set_data64(sqe, UINT64_MAX);
 			io_uring_submit(&r->ring);
 		}
-		while (q->in_flight > 0 && waited < RTAP_STOP_WAIT_MS) {
+		while ((q->in_flight > 0 || r->poll_armed) &&
+		       waited < RTAP_STOP_WAIT_MS) {
 			int ret = io_uring_wait_cqe_timeout(&r->ring, &cqe,
 							    &ts);
 
@@ -883,6 +895,8 @@ rtap_rxq_detach(struct rtap_rxq *q, struct rtap_qproc *r)
 			    q->slots[cqe->user_data].posted) {
 				q->slots[cqe->user_data].posted = 0;
 				q->in_flight--;
+			} else if (cqe->user_data == RTAP_POLL_UD) {
+				r->poll_armed = 0;
 			}
 			io_uring_cqe_seen(&r->ring, cqe);
 		}
@@ -958,25 +972,37 @@ rtap_rx_fatal(int res)
 	       res == -ENXIO || res == -EIO;
 }
 
-uint16_t
-rtap_rx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
+/*
+ * Readv mode.  Every read is tried with RWF_NOWAIT: a frame in the tun
+ * queue is copied at submit time, an empty queue answers -EAGAIN at once,
+ * and no read ever waits on the tun queue.  Waiting reads cost the
+ * kernel's sender dearly: tun wakes every waiter for each frame it
+ * queues, io_uring runs each one as task work on the polling thread
+ * (an IPI to the lcore's CPU) and all but one re-arm their poll
+ * (tun_chr_poll under the wait-queue lock).  On this VM that was a
+ * quarter of the forwarding lcore's samples in a kernel TCP transfer
+ * (perf, doc/performance.md).  The number of reads tried per burst
+ * follows the queue: double while every read returns a frame, back to
+ * what returned one (plus one) when the queue runs dry, so an idle queue
+ * costs one read per burst.  A sleeping application waits on one
+ * single-shot poll armed by rx_intr_enable instead (RTAP_POLL_UD).
+ */
+struct rtap_rx_harvest {
+	uint64_t bytes;
+	uint16_t ok;		/* reads that returned a frame */
+	uint16_t empty;		/* reads that found the queue empty */
+};
+
+static uint16_t
+rtap_rx_harvest(struct rtap_rxq *q, struct rtap_qproc *r,
+		struct rte_mbuf **pkts, uint16_t nb_pkts,
+		struct rtap_rx_harvest *h)
 {
-	struct rtap_rxq *q = queue;
-	struct rtap_qproc *r = &rtap_proc_of(&q->c)->rxq[q->c.qid];
 	struct io_uring_cqe *cqes[RTAP_RX_CQE_BATCH];
 	struct rtap_priv *p = q->c.priv;
 	unsigned int n, i;
-	uint16_t nb_rx = 0, reposts = 0;
-	uint64_t bytes = 0;
+	uint16_t nb_rx = 0;
 
-	if (unlikely(!q->c.started || q->c.dead ||
-		     rtap_load_relaxed(&p->gone)))
-		return 0;
-	/* First burst in this process: make the ring, post the reads. */
-	if (unlikely(!r->ring_ok) && rtap_rxq_attach(q, r) < 0)
-		return 0;
-	if (q->mshot)
-		return rtap_rx_burst_mshot(q, r, pkts, nb_pkts);
 	n = io_uring_peek_batch_cqe(&r->ring, cqes,
 				    RTE_MIN(nb_pkts, RTAP_RX_CQE_BATCH));
 	for (i = 0; i < n; i++) {
@@ -988,21 +1014,33 @@ rtap_rx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 		uint32_t len, left;
 		uint16_t nseg, j;
 
-		if (unlikely(idx >= q->nb_slots || !q->slots[idx].posted))
-			continue;	/* cancel CQE or stale */
+		if (unlikely(idx >= q->nb_slots || !q->slots[idx].posted)) {
+			if (idx == RTAP_POLL_UD)
+				r->poll_armed = 0;
+			continue;	/* the interrupt poll, cancel or stale */
+		}
 		s = &q->slots[idx];
 		s->posted = 0;
 		q->in_flight--;
 		if (unlikely(res < 0)) {
 			/*
-			 * All posted reads wait on the tun queue; a frame
-			 * wakes them all and the losers of the race end with
-			 * -EAGAIN on the non-blocking fd.  Not an error: post
-			 * the read again.
+			 * RWF_NOWAIT: the queue is empty.  Waiting reads
+			 * (rd_wait) all sit on the tun queue, a frame wakes
+			 * them all and the losers end with -EAGAIN on the
+			 * non-blocking fd.  Neither is an error.
 			 */
 			if (res == -EAGAIN) {
-				q->xs.read_again++;
-				goto repost;
+				if (q->rd_wait)
+					q->xs.read_again++;
+				else
+					h->empty++;
+				continue;
+			}
+			if (res == -EOPNOTSUPP && !q->rd_wait) {
+				RTAP_LOG(NOTICE, "%s rxq %u: no RWF_NOWAIT reads on this kernel: posting waiting reads",
+					 p->ifname, q->c.qid);
+				q->rd_wait = 1;
+				continue;
 			}
 			q->xs.read_err++;
 			q->c.errors++;
@@ -1018,7 +1056,7 @@ rtap_rx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 			if (q->xs.read_err == 1)
 				RTAP_LOG(WARNING, "%s rxq %u: read failed: %s (counted in rx_read_errors, read re-posted)",
 					 p->ifname, q->c.qid, strerror(-res));
-			goto repost;
+			continue;
 		}
 		len = (uint32_t)res;
 		/* Short, or reaching into the tail: oversized (truncated). */
@@ -1027,7 +1065,7 @@ rtap_rx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 			     (uint32_t)q->maxseg * q->seg_room)) {
 			q->xs.bad_len++;
 			q->c.errors++;
-			goto repost;
+			continue;
 		}
 		len -= RTAP_VNET_HDR_LEN;
 		nseg = (uint16_t)((len + q->seg_room - 1) / q->seg_room);
@@ -1052,7 +1090,7 @@ rtap_rx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 			q->xs.bad_vnet++;
 			q->c.errors++;
 			rtap_rx_recycle(s, nseg);
-			goto repost;
+			continue;
 		}
 		if (unlikely(rte_pktmbuf_alloc_bulk(q->mp, s->m, nseg) != 0)) {
 			/* Keep the ring full: drop this frame, reuse. */
@@ -1068,7 +1106,7 @@ rtap_rx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 			/* p->dev is the primary's pointer: use ours. */
 			rte_eth_devices[q->c.port_id].data->
 				rx_mbuf_alloc_failed++;
-			goto repost;
+			continue;
 		}
 		rtap_rx_slot_iov(q, s, 0, nseg);
 		switch (info.csum) {
@@ -1089,23 +1127,110 @@ rtap_rx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 		if (nseg > 1)
 			q->xs.multiseg++;
 		rtap_size_bucket(q->xs.size, len);
-		bytes += len;
+		h->bytes += len;
+		h->ok++;
 		pkts[nb_rx++] = head;
-repost:
-		rtap_rx_post(q, &r->ring, (uint16_t)idx);
-		reposts++;
 	}
 	io_uring_cq_advance(&r->ring, n);
-	if (reposts > 0 || io_uring_cq_has_overflow(&r->ring)) {
-		int ret = io_uring_submit(&r->ring);
-
-		if (unlikely(ret < 0 && ret != -EAGAIN && ret != -EBUSY &&
-			     ret != -EINTR))
-			q->xs.submit_err++;
-	}
-	q->c.pkts += nb_rx;
-	q->c.bytes += bytes;
 	return nb_rx;
+}
+
+/* Post up to k reads on idle slots, round robin from r->rd_next. */
+static uint16_t
+rtap_rx_try(struct rtap_rxq *q, struct rtap_qproc *r, uint16_t k)
+{
+	uint16_t i, idx, posted = 0;
+
+	for (i = 0; i < q->nb_slots && posted < k; i++) {
+		idx = r->rd_next;
+		r->rd_next = (uint16_t)(idx + 1 == q->nb_slots ? 0 : idx + 1);
+		if (q->slots[idx].posted || q->slots[idx].m[0] == NULL)
+			continue;
+		if (rtap_rx_post(q, &r->ring, idx) < 0)
+			break;
+		posted++;
+	}
+	return posted;
+}
+
+uint16_t
+rtap_rx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
+{
+	struct rtap_rxq *q = queue;
+	struct rtap_qproc *r = &rtap_proc_of(&q->c)->rxq[q->c.qid];
+	struct rtap_priv *p = q->c.priv;
+	struct rtap_rx_harvest h = { 0, 0, 0 };
+	uint16_t nb_rx, k, want;
+	int ret;
+
+	if (unlikely(!q->c.started || q->c.dead ||
+		     rtap_load_relaxed(&p->gone)))
+		return 0;
+	/* First burst in this process: make the ring. */
+	if (unlikely(!r->ring_ok) && rtap_rxq_attach(q, r) < 0)
+		return 0;
+	if (q->mshot)
+		return rtap_rx_burst_mshot(q, r, pkts, nb_pkts);
+	/* Frames a previous burst had no room for, the interrupt poll. */
+	nb_rx = rtap_rx_harvest(q, r, pkts, nb_pkts, &h);
+	/*
+	 * Try reads until one finds the queue empty or the burst is full:
+	 * a burst drains what tun holds (its ring is short, see
+	 * l2fwd-kernel's txqlen.c, and now the only buffer in front of us).
+	 * Waiting reads (no RWF_NOWAIT): keep every idle slot posted.
+	 */
+	do {
+		want = q->rd_wait ? q->nb_slots :
+			RTE_MIN(r->rd_want, (uint16_t)(nb_pkts - nb_rx));
+		k = rtap_rx_try(q, r, want);
+		if (k > 0 || io_uring_cq_has_overflow(&r->ring)) {
+			ret = io_uring_submit(&r->ring);
+			if (unlikely(ret < 0 && ret != -EAGAIN &&
+				     ret != -EBUSY && ret != -EINTR))
+				q->xs.submit_err++;
+		}
+		if (k == 0 || q->rd_wait)
+			break;
+		/* RWF_NOWAIT reads completed inside the submit. */
+		h.ok = h.empty = 0;
+		nb_rx += rtap_rx_harvest(q, r, pkts + nb_rx,
+					 (uint16_t)(nb_pkts - nb_rx), &h);
+		if (h.empty == 0 && h.ok == k)
+			r->rd_want = (uint16_t)RTE_MIN(2u * k, q->nb_slots);
+		else
+			r->rd_want = (uint16_t)RTE_MIN(h.ok + 1u, q->nb_slots);
+	} while (h.empty == 0 && h.ok == k && nb_rx < nb_pkts);
+	q->c.pkts += nb_rx;
+	q->c.bytes += h.bytes;
+	return nb_rx;
+}
+
+/*
+ * rx_intr_enable, readv mode: the reads never wait, so one single-shot
+ * poll does, and its CQE signals the ring's eventfd.  Armed on an empty
+ * queue it completes at once if a frame is already there.
+ */
+int
+rtap_rxq_intr_arm(struct rtap_rxq *q, struct rtap_qproc *r)
+{
+	struct io_uring_sqe *sqe;
+	int ret;
+
+	if (q->mshot || q->rd_wait || r->poll_armed)
+		return 0;
+	sqe = io_uring_get_sqe(&r->ring);
+	if (sqe == NULL)
+		return -EBUSY;
+	io_uring_prep_poll_add(sqe, 0, POLLIN);
+	sqe->flags |= IOSQE_FIXED_FILE;
+	io_uring_sqe_set_data64(sqe, RTAP_POLL_UD);
+	ret = io_uring_submit(&r->ring);
+	if (ret < 0) {
+		q->xs.submit_err++;
+		return ret;
+	}
+	r->poll_armed = 1;
+	return 0;
 }
 
 /* ---------------------------------------------------------------- Tx */

@@ -4,9 +4,11 @@
  * Tx with checksum offload verified by kernel UDP sockets, Rx of kernel
  * datagrams byte for byte, jumbo frames (MTU 9000, chains both ways),
  * multi-queue spread, reconfigure up/down, queue stop/start, exact
- * stats/xstats, Rx interrupt wakeup, and no mbuf left behind.
+ * stats/xstats, Rx interrupt wakeup (multishot and readv modes), no
+ * request left waiting on an idle readv queue, and no mbuf left behind.
  */
 
+#include <dirent.h>
 #include <errno.h>
 #include <pthread.h>
 #include <string.h>
@@ -439,6 +441,126 @@ test_rx_intr(int ns)
 	      dt);
 }
 
+/*
+ * io_uring requests of this process waiting on a file: the "PollList"
+ * of every ring's fdinfo (kernel 5.x+: one "  op=N, ..." line per armed
+ * poll, including the internal poll of a read that would block).
+ */
+static void
+count_polls(unsigned int *readv, unsigned int *poll)
+{
+	char path[300], link[64], line[256];
+	struct dirent *de;
+	unsigned int rings = 0;
+	DIR *d = opendir("/proc/self/fd");
+
+	*readv = *poll = 0;
+	RT_CHECK(d != NULL, "opendir /proc/self/fd");
+	while ((de = readdir(d)) != NULL) {
+		ssize_t n;
+		int in_list = 0, seen_list = 0, op;
+		FILE *f;
+
+		snprintf(path, sizeof(path), "/proc/self/fd/%s", de->d_name);
+		n = readlink(path, link, sizeof(link) - 1);
+		if (n <= 0)
+			continue;
+		link[n] = 0;
+		if (strcmp(link, "anon_inode:[io_uring]") != 0)
+			continue;
+		rings++;
+		snprintf(path, sizeof(path), "/proc/self/fdinfo/%s",
+			 de->d_name);
+		f = fopen(path, "r");
+		RT_CHECK(f != NULL, "open %s", path);
+		while (fgets(line, sizeof(line), f) != NULL) {
+			if (strncmp(line, "PollList:", 9) == 0) {
+				in_list = seen_list = 1;
+				continue;
+			}
+			if (in_list && sscanf(line, " op=%d", &op) == 1) {
+				if (op == IORING_OP_READV)
+					(*readv)++;
+				else if (op == IORING_OP_POLL_ADD)
+					(*poll)++;
+				continue;
+			}
+			in_list = 0;
+		}
+		fclose(f);
+		RT_CHECK(seen_list, "%s has no PollList section", path);
+	}
+	closedir(d);
+	RT_CHECK(rings >= 1, "no io_uring fd: the Rx queue has no ring");
+}
+
+/*
+ * Readv mode (a frame needs more than one mbuf): every read is an
+ * RWF_NOWAIT try, so an idle queue leaves nothing waiting on the tun
+ * queue (waiting reads were woken all together for every frame); a
+ * sleeping application waits on the one poll rx_intr_enable arms.
+ */
+static void
+test_rx_readv(int ns)
+{
+	struct rte_eth_rxq_info qi;
+	struct rte_epoll_event ev;
+	struct rte_mbuf *m[4];
+	unsigned int readv, poll, i;
+	pthread_t th;
+	uint64_t t0, dt;
+	int n;
+
+	RT_CHECK(rte_eth_dev_stop(port) == 0, "stop");
+	RT_CHECK(rte_eth_dev_set_mtu(port, 9000) == 0, "set mtu 9000");
+	restart(1, 1, RX_OFFL | RTE_ETH_RX_OFFLOAD_SCATTER, 1);
+	RT_CHECK(rte_eth_rx_queue_info_get(port, 0, &qi) == 0 &&
+		 qi.scattered_rx, "MTU 9000 with 2 KB mbufs: not scattered");
+	for (i = 0; i < 100; i++)
+		RT_CHECK(rte_eth_rx_burst(port, 0, m, 4) == 0, "idle frame");
+	count_polls(&readv, &poll);
+	RT_CHECK(readv == 0 && poll == 0,
+		 "idle readv queue: %u reads and %u polls wait on the tun queue",
+		 readv, poll);
+	/* Reads tried per burst grow with the backlog: 40 in order. */
+	test_rx(40, 3000);
+
+	RT_CHECK(rte_eth_dev_rx_intr_ctl_q(port, 0, RTE_EPOLL_PER_THREAD,
+					   RTE_INTR_EVENT_ADD, NULL) == 0,
+		 "rx_intr_ctl_q");
+	RT_CHECK(rte_eth_dev_rx_intr_enable(port, 0) == 0, "intr enable");
+	count_polls(&readv, &poll);
+	RT_CHECK(readv == 0 && poll == 1, "armed: %u reads, %u polls (want 0, 1)",
+		 readv, poll);
+	n = rte_epoll_wait(RTE_EPOLL_PER_THREAD, &ev, 1, 200);
+	RT_CHECK(n == 0, "woke up with no traffic (%d)", n);
+	pthread_create(&th, NULL, late_sender, &ns);
+	t0 = rt_now_ms();
+	n = rte_epoll_wait(RTE_EPOLL_PER_THREAD, &ev, 1, 3000);
+	dt = rt_now_ms() - t0;
+	pthread_join(th, NULL);
+	RT_CHECK(n == 1, "no Rx interrupt within 3 s (%d)", n);
+	RT_CHECK(dt >= 250 && dt < 2000, "woke after %" PRIu64 " ms", dt);
+	RT_CHECK(rte_eth_dev_rx_intr_disable(port, 0) == 0, "intr disable");
+	RT_CHECK(rt_rx_wait(port, 1, m, 1, 500, NULL) == 1,
+		 "frame after wakeup");
+	check_udp_rx(m[0], 64, 0);
+	rte_pktmbuf_free(m[0]);
+	count_polls(&readv, &poll);
+	RT_CHECK(readv == 0 && poll == 0,
+		 "after the wakeup: %u reads, %u polls still wait", readv, poll);
+	/* Armed and never fired: the stop must cancel it. */
+	RT_CHECK(rte_eth_dev_rx_intr_enable(port, 0) == 0, "intr enable");
+	RT_CHECK(rte_eth_dev_rx_intr_disable(port, 0) == 0, "intr disable");
+	rte_eth_dev_rx_intr_ctl_q(port, 0, RTE_EPOLL_PER_THREAD,
+				  RTE_INTR_EVENT_DEL, NULL);
+	RT_CHECK(rte_eth_dev_stop(port) == 0, "stop with the poll armed");
+	RT_CHECK(rt_xstat(port, "rx_read_errors") == 0, "rx_read_errors %" PRIu64,
+		 rt_xstat(port, "rx_read_errors"));
+	RT_OK("readv mode: idle queue leaves 0 waiting requests, 40 x 3000 B in order, one poll armed by intr enable, woke %" PRIu64 " ms after a late frame",
+	      dt);
+}
+
 int
 main(int argc __rte_unused, char **argv)
 {
@@ -467,6 +589,7 @@ main(int argc __rte_unused, char **argv)
 	test_multiqueue(1, 1);	/* and back down */
 	test_queue_stop_start();
 	test_rx_intr(ns);
+	test_rx_readv(ns);
 
 	RT_CHECK(rte_eth_dev_stop(port) == 0, "final stop");
 	RT_CHECK(rte_mempool_in_use_count(mp) == 0, "%u mbufs still in use",

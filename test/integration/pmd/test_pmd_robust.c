@@ -4,7 +4,8 @@
  *  - bad Tx requests (TSO without header lengths, too many segments) are
  *    counted and freed, the queue keeps working;
  *  - the kernel interface is deleted under traffic, or moved to another
- *    netns: link goes down, errors are counted, bursts return 0, nothing
+ *    netns (deletion also with an LRO queue, i.e. the readv mode): link
+ *    goes down, errors are counted, bursts return 0, nothing
  *    crashes, no mbuf leaks, stop/close still work;
  *  - 100 create/start/stop/destroy cycles leave no fd behind.
  */
@@ -159,7 +160,7 @@ yank_under_traffic(uint16_t port, const char *how, const char *cmd)
 }
 
 static uint16_t
-new_port(const char *name, const char *ifn)
+new_port_rx(const char *name, const char *ifn, uint64_t rx_offl)
 {
 	char args[64];
 	uint16_t port;
@@ -167,9 +168,15 @@ new_port(const char *name, const char *ifn)
 	snprintf(args, sizeof(args), "iface=%s", ifn);
 	RT_CHECK(rte_vdev_init(name, args) == 0, "probe %s", name);
 	port = rt_port_by_name(name);
-	rt_port_start(port, 1, 1, 0, TX_OFFL, mp, 0);
+	rt_port_start(port, 1, 1, rx_offl, TX_OFFL, mp, 0);
 	rt_kif_addr(port, RT_IP_KERN, RT_IP_DPDK, RT_MAC_DPDK);
 	return port;
+}
+
+static uint16_t
+new_port(const char *name, const char *ifn)
+{
+	return new_port_rx(name, ifn, 0);
 }
 
 static void
@@ -221,6 +228,16 @@ main(int argc __rte_unused, char **argv)
 
 	port = new_port("net_rtap1", "rrd0");
 	yank_under_traffic(port, "ip link del", "ip link del rrd0");
+	/* LRO: 64 KB reads over chains of 2 KB mbufs, the readv mode's
+	 * RWF_NOWAIT tries instead of the multishot read. */
+	port = new_port_rx("net_rtap3", "rrl0", RTE_ETH_RX_OFFLOAD_TCP_LRO);
+	{
+		struct rte_eth_rxq_info qi;
+
+		RT_CHECK(rte_eth_rx_queue_info_get(port, 0, &qi) == 0 &&
+			 qi.scattered_rx, "LRO port not in the readv mode");
+	}
+	yank_under_traffic(port, "ip link del (readv mode)", "ip link del rrl0");
 
 	/* A child in its own netns to move the interface into. */
 	RT_CHECK(pipe(pipefd) == 0, "pipe");

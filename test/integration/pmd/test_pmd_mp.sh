@@ -6,7 +6,8 @@
 # --no-huge primary (its memory is not shared), so this reserves 2 MB
 # hugepages, mounts a private hugetlbfs and restores nr_hugepages and the
 # mount on any exit.  Fails loudly when hugepages cannot be reserved.
-#   $1: tap | packet | xdp | ring (default: all four; ring is
+#   $1: tap | tap-lro | packet | xdp | ring (default: all five; tap-lro
+#       is the TAP with LRO queues, i.e. the readv Rx mode; ring is
 #       backend=packet,rxmode=ring)
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -67,7 +68,7 @@ echo "leak:insert_vdev" >"$supp"
 export LSAN_OPTIONS="suppressions=$supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
 
 rc=0
-for be in ${1:-tap packet xdp ring}; do
+for be in ${1:-tap tap-lro packet xdp ring}; do
 	echo "=== backend=$be"
 	# Own process group (setsid): primary and the secondaries it spawns.
 	setsid timeout 120 "$bin" primary "$be" "$dir" "$prefix-$be" &

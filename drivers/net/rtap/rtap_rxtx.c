@@ -797,9 +797,6 @@ rtap_rxq_attach_locked(struct rtap_rxq *q, struct rtap_qproc *r)
 		goto fail;
 	if (pp->primary && q->efd >= 0) {
 		ret = io_uring_register_eventfd(&r->ring, q->efd);
-		/* Off until rx_intr_enable (see rtap_ethdev.c). */
-		if (ret >= 0)
-			ret = io_uring_cq_eventfd_toggle(&r->ring, false);
 		if (ret < 0) {
 			RTAP_LOG(ERR, "rxq %u: io_uring_register_eventfd: %s",
 				 q->c.qid, strerror(-ret));
@@ -807,6 +804,10 @@ rtap_rxq_attach_locked(struct rtap_rxq *q, struct rtap_qproc *r)
 			io_uring_queue_exit(&r->ring);
 			goto fail;
 		}
+		/* Off until rx_intr_enable (see rtap_ethdev.c).  A kernel
+		 * without CQ ring flags keeps it on: every completion then
+		 * signals it, and rx_intr_enable drains the count. */
+		(void)io_uring_cq_eventfd_toggle(&r->ring, false);
 	}
 	if (q->mshot) {
 		ret = rtap_rx_mshot_attach(q, r);

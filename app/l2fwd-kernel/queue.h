@@ -52,7 +52,6 @@ struct l2fk_txq {
 	struct rtap_fq_codel *fq;	/* NULL: bypass (bench only) */
 	struct rtap_dql dql;
 	uint64_t hz;
-	uint32_t frame;		/* MTU-sized frame, bytes */
 	uint32_t round_bytes;	/* bytes per xmit call, 0: no bound */
 	uint64_t stall_since;	/* stopped without completions since */
 	/* Dequeued from the AQM but not yet taken by the driver. */

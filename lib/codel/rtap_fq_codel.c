@@ -371,6 +371,13 @@ uint16_t
 rtap_fq_codel_dequeue_burst(struct rtap_fq_codel *fq, struct rte_mbuf **pkts,
 			    uint16_t n, uint64_t now)
 {
+	return rtap_fq_codel_dequeue_bytes(fq, pkts, n, UINT64_MAX, now);
+}
+
+uint16_t
+rtap_fq_codel_dequeue_bytes(struct rtap_fq_codel *fq, struct rte_mbuf **pkts,
+			    uint16_t n, uint64_t max_bytes, uint64_t now)
+{
 	struct codel_burst b = {
 		.p = &fq->p.codel,
 		.st = &fq->st.codel,
@@ -382,7 +389,7 @@ rtap_fq_codel_dequeue_burst(struct rtap_fq_codel *fq, struct rte_mbuf **pkts,
 	uint64_t bytes = 0;
 	uint16_t i = 0;
 
-	while (i < n) {
+	while (i < n && bytes < max_bytes) {
 		uint8_t lid;
 		uint32_t idx;
 		struct fq_flow *f;

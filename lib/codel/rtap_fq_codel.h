@@ -117,6 +117,18 @@ uint16_t
 rtap_fq_codel_dequeue_burst(struct rtap_fq_codel *fq, struct rte_mbuf **pkts,
 			    uint16_t n, uint64_t now);
 
+/**
+ * Like rtap_fq_codel_dequeue_burst(), but stop once the packets taken
+ * reach @p max_bytes (the last one may cross it: with max_bytes > 0 at
+ * least one packet is taken if any is queued).  For a caller that hands packets on by byte
+ * budget (BQL, a per-round budget): what it cannot send yet stays in
+ * the flow queues, where the next sparse flow still goes first and
+ * CoDel sees the wait, instead of in a FIFO of its own.
+ */
+uint16_t
+rtap_fq_codel_dequeue_bytes(struct rtap_fq_codel *fq, struct rte_mbuf **pkts,
+			    uint16_t n, uint64_t max_bytes, uint64_t now);
+
 /** Queue index @p m would be classified into (for tests/diagnostics). */
 uint32_t
 rtap_fq_codel_classify(const struct rtap_fq_codel *fq,

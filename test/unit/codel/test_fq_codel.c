@@ -228,6 +228,62 @@ test_sparse_vs_bulk(void)
 	test_check_no_leak(__func__);
 }
 
+/*
+ * Byte-budgeted dequeue (l2fwd-kernel's BQL and round budget): it stops
+ * at the budget, leaves the rest in the flow queues, and a sparse packet
+ * that arrives afterwards still goes before the bulk that was left.
+ */
+static void
+test_dequeue_bytes(void)
+{
+	struct rtap_fq_codel *fq = mk_fq(0, 0);
+	struct rte_mbuf *pkts[32];
+	uint64_t now = BASE;
+	uint16_t n, i;
+
+	for (i = 0; i < 10; i++) {
+		/* A 60000-byte GSO frame as the queue sees it (pkt_len). */
+		struct rte_mbuf *m = test_pkt_rss(rss_for(1), 1500, i);
+
+		m->pkt_len = 60000;
+		CHECK(rtap_fq_codel_enqueue_burst(fq, &m, 1, now) == 1,
+		      "enqueue");
+	}
+	now += 10 * US;
+	/* 2 x 60000 < 131072 <= 3 x 60000: the third crosses, then stop. */
+	n = rtap_fq_codel_dequeue_bytes(fq, pkts, 32, 131072, now);
+	CHECK(n == 3, "131072-byte budget took %u frames, not 3", n);
+	for (i = 0; i < n; i++) {
+		CHECK(test_pkt_seq(pkts[i]) == i, "order %u", i);
+		rte_pktmbuf_free(pkts[i]);
+	}
+	CHECK(rtap_fq_codel_backlog_bytes(fq) == 7 * 60000,
+	      "left %" PRIu64 " bytes", rtap_fq_codel_backlog_bytes(fq));
+	n = rtap_fq_codel_dequeue_bytes(fq, pkts, 32, 1, now);
+	CHECK(n == 1 && test_pkt_seq(pkts[0]) == 3, "1-byte budget: %u", n);
+	rte_pktmbuf_free_bulk(pkts, n);
+	n = rtap_fq_codel_dequeue_bytes(fq, pkts, 32, 0, now);
+	CHECK(n == 0, "0-byte budget took %u", n);
+	/* The packet count still caps it. */
+	n = rtap_fq_codel_dequeue_bytes(fq, pkts, 2, UINT64_MAX, now);
+	CHECK(n == 2 && test_pkt_seq(pkts[1]) == 5, "2-packet cap: %u", n);
+	rte_pktmbuf_free_bulk(pkts, n);
+	now += 10 * US;
+	put(fq, 2, 100, 777, now);
+	now += US;
+	n = rtap_fq_codel_dequeue_bytes(fq, pkts, 32, 1, now);
+	CHECK(n == 1 && queue_of(pkts[0]) == 2 && test_pkt_seq(pkts[0]) == 777,
+	      "the sparse packet did not overtake the bulk left queued");
+	rte_pktmbuf_free_bulk(pkts, n);
+	n = rtap_fq_codel_dequeue_burst(fq, pkts, 32, now);
+	CHECK(n == 4, "rest: %u", n);
+	for (i = 0; i < n; i++)
+		CHECK(test_pkt_seq(pkts[i]) == 6u + i, "rest order %u", i);
+	rte_pktmbuf_free_bulk(pkts, n);
+	rtap_fq_codel_free(fq);
+	test_check_no_leak(__func__);
+}
+
 /* The same with real UDP packets classified by the software 5-tuple
  * hash (no RSS flag): the sparse flow's packet overtakes 200 bulk ones.
  */
@@ -521,6 +577,7 @@ main(int argc, char **argv)
 	test_classify();
 	test_sparse_vs_bulk();
 	test_sparse_vs_bulk_5tuple();
+	test_dequeue_bytes();
 	test_drr_fairness();
 	test_fattest_overflow();
 	test_memory_limit();

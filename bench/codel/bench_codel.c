@@ -36,6 +36,7 @@
 
 #include "rtap_codel.h"
 #include "rtap_fq_codel.h"
+#include "rtap_test_rundir.h"
 
 #define MAX_BURST 256
 
@@ -167,6 +168,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "rte_eal_init failed\n");
 		return 1;
 	}
+	rtap_test_rundir_at_exit();
 	mp = rte_pktmbuf_pool_create("bench", backlog + 2 * MAX_BURST, 0, 0,
 				     RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
 	all = calloc(backlog, sizeof(*all));

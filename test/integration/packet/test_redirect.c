@@ -46,6 +46,7 @@
 #include <rte_bus_vdev.h>
 
 #include "rte_pmd_rtap.h"
+#include "rtap_test_rundir.h"
 
 #define NB_MBUF		8191
 #define TEST_PORT	40000
@@ -2291,6 +2292,7 @@ main(int argc, char **argv)
 	snprintf(prefix, sizeof(prefix), "rtredir%d", getpid());
 	ret = rte_eal_init(RTE_DIM(eal) - 1, eal);
 	CHECK(ret >= 0, "EAL init");
+	rtap_test_rundir_at_exit();
 	g_mp = rte_pktmbuf_pool_create("mp", NB_MBUF, 256, 0,
 				       RTE_MBUF_DEFAULT_BUF_SIZE, 0);
 	CHECK(g_mp != NULL, "mempool");

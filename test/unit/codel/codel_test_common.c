@@ -15,6 +15,7 @@
 #include <rte_udp.h>
 
 #include "codel_test_common.h"
+#include "rtap_test_rundir.h"
 
 int test_failures;
 struct rte_mempool *test_pool;
@@ -40,6 +41,7 @@ test_eal_init(const char *prog, unsigned int nb_mbufs)
 		printf("FAIL: rte_eal_init\n");
 		exit(EXIT_FAILURE);
 	}
+	rtap_test_rundir_at_exit();
 	test_pool = rte_pktmbuf_pool_create("ut_pool", nb_mbufs, 0, 0,
 					    RTE_MBUF_DEFAULT_BUF_SIZE,
 					    SOCKET_ID_ANY);

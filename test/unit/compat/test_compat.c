@@ -28,6 +28,7 @@
 #include <rte_telemetry.h>
 
 #include "rtap_compat.h"
+#include "rtap_test_rundir.h"
 
 RTE_LOG_REGISTER(rtap_logtype, pmd.net.rtap.compat_test, DEBUG);
 
@@ -161,6 +162,7 @@ ctrl_thread(void)
 	CHECK(ret >= 0, "rte_eal_init: %d", ret);
 	if (ret < 0)
 		return;
+	rtap_test_rundir_at_exit();
 	ret = rtap_ctrl_thread_create(&t, "rtap-compat", ctl_main, &magic);
 	CHECK(ret == 0, "control thread create: %d", ret);
 	if (ret == 0) {

@@ -120,10 +120,10 @@ rtap_fq_codel_dequeue_burst(struct rtap_fq_codel *fq, struct rte_mbuf **pkts,
 /**
  * Like rtap_fq_codel_dequeue_burst(), but stop once the packets taken
  * reach @p max_bytes (the last one may cross it: with max_bytes > 0 at
- * least one packet is taken if any is queued).  For a caller that hands packets on by byte
- * budget (BQL, a per-round budget): what it cannot send yet stays in
- * the flow queues, where the next sparse flow still goes first and
- * CoDel sees the wait, instead of in a FIFO of its own.
+ * least one packet is taken if any is queued).  For a caller that hands
+ * packets on by byte budget (BQL, a per-round budget): what it cannot
+ * send yet stays in the flow queues, where the next sparse flow still
+ * goes first and CoDel sees the wait, instead of in a FIFO of its own.
  */
 uint16_t
 rtap_fq_codel_dequeue_bytes(struct rtap_fq_codel *fq, struct rte_mbuf **pkts,

@@ -31,9 +31,9 @@
  * Ring flags: none of SINGLE_ISSUER, DEFER_TASKRUN or COOP_TASKRUN.  A
  * request that had to wait (the multishot read, the Rx interrupt poll,
  * readv slots on a kernel without RWF_NOWAIT for tun) completes through
- * task work run by the thread that submitted it, which is the polling lcore, while dev_stop
- * runs on a control thread and must cancel and drain those reads before
- * their mbufs go back to the pool:
+ * task work run by the thread that submitted it, which is the polling
+ * lcore, while dev_stop runs on a control thread and must cancel and
+ * drain those reads before their mbufs go back to the pool:
  *  - SINGLE_ISSUER/DEFER_TASKRUN refuse the control thread (-EEXIST) and
  *    leave the task work to an lcore that may never enter again;
  *  - COOP_TASKRUN queues it without waking the lcore, so a stopped

@@ -164,11 +164,11 @@ main(int argc, char **argv)
 		return 2;
 	}
 	snprintf(prefix, sizeof(prefix), "rtap-bench-codel-%d", (int)getpid());
+	rtap_test_rundir_at_exit(prefix);
 	if (rte_eal_init(RTE_DIM(eal_argv), eal_argv) < 0) {
 		fprintf(stderr, "rte_eal_init failed\n");
 		return 1;
 	}
-	rtap_test_rundir_at_exit();
 	mp = rte_pktmbuf_pool_create("bench", backlog + 2 * MAX_BURST, 0, 0,
 				     RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
 	all = calloc(backlog, sizeof(*all));

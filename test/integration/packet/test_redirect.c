@@ -2290,9 +2290,9 @@ main(int argc, char **argv)
 	g_peerif = argv[4];
 	g_backend = getenv("RTAP_BACKEND") ? getenv("RTAP_BACKEND") : "packet";
 	snprintf(prefix, sizeof(prefix), "rtredir%d", getpid());
+	rtap_test_rundir_at_exit(prefix);
 	ret = rte_eal_init(RTE_DIM(eal) - 1, eal);
 	CHECK(ret >= 0, "EAL init");
-	rtap_test_rundir_at_exit();
 	g_mp = rte_pktmbuf_pool_create("mp", NB_MBUF, 256, 0,
 				       RTE_MBUF_DEFAULT_BUF_SIZE, 0);
 	CHECK(g_mp != NULL, "mempool");

@@ -23,6 +23,7 @@
 
 #include "rte_pmd_rtap.h"
 #include "rtap_test.h"
+#include "rtap_test_rundir.h"
 
 const char *rt_eal_lcores = "0";
 
@@ -73,21 +74,6 @@ rt_netns_enter(int fd)
 		RT_FAIL("setns: %s", strerror(errno));
 }
 
-static char rt_runtime_dir[128];
-
-/* EAL leaves /var/run/dpdk/<prefix> behind: ours goes on any exit. */
-static void
-rt_remove_runtime_dir(void)
-{
-	char cmd[160];
-
-	if (rt_runtime_dir[0] == '\0')
-		return;
-	snprintf(cmd, sizeof(cmd), "rm -rf -- '%s'", rt_runtime_dir);
-	if (system(cmd) != 0)
-		fprintf(stderr, "cannot remove %s\n", rt_runtime_dir);
-}
-
 void
 rt_eal_init(const char *prog, int nvdev, const char *const *vdevs)
 {
@@ -96,9 +82,7 @@ rt_eal_init(const char *prog, int nvdev, const char *const *vdevs)
 	int argc = 0, i;
 
 	snprintf(prefix, sizeof(prefix), "rtapt%d", getpid());
-	snprintf(rt_runtime_dir, sizeof(rt_runtime_dir), "/var/run/dpdk/%s",
-		 prefix);
-	atexit(rt_remove_runtime_dir);
+	rtap_test_rundir_at_exit(prefix);
 	argv[argc++] = (char *)(uintptr_t)prog;
 	argv[argc++] = (char *)(uintptr_t)"-l";
 	argv[argc++] = (char *)(uintptr_t)rt_eal_lcores;

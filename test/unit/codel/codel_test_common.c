@@ -37,11 +37,11 @@ test_eal_init(const char *prog, unsigned int nb_mbufs)
 	for (char *p = prefix; *p; p++)
 		if (*p == '/')
 			*p = '_';
+	rtap_test_rundir_at_exit(prefix);
 	if (rte_eal_init(RTE_DIM(argv), argv) < 0) {
 		printf("FAIL: rte_eal_init\n");
 		exit(EXIT_FAILURE);
 	}
-	rtap_test_rundir_at_exit();
 	test_pool = rte_pktmbuf_pool_create("ut_pool", nb_mbufs, 0, 0,
 					    RTE_MBUF_DEFAULT_BUF_SIZE,
 					    SOCKET_ID_ANY);

@@ -158,11 +158,11 @@ ctrl_thread(void)
 	snprintf(prefix, sizeof(prefix), "rtap_compat_%d", (int)getpid());
 	for (i = 0; i < RTE_DIM(args); i++)	/* EAL wants char *[] */
 		eal_args[i] = (char *)(uintptr_t)args[i];
+	rtap_test_rundir_at_exit(prefix);
 	ret = rte_eal_init((int)RTE_DIM(eal_args), eal_args);
 	CHECK(ret >= 0, "rte_eal_init: %d", ret);
 	if (ret < 0)
 		return;
-	rtap_test_rundir_at_exit();
 	ret = rtap_ctrl_thread_create(&t, "rtap-compat", ctl_main, &magic);
 	CHECK(ret == 0, "control thread create: %d", ret);
 	if (ret == 0) {

@@ -63,6 +63,8 @@ struct rtap_rx_xstats {
 	uint64_t csum_none;
 	uint64_t lro;		/* GSO frames delivered as LRO */
 	uint64_t lro_ecn;
+	uint64_t sw_gso;	/* GSO frames cut in software (no LRO) */
+	uint64_t sw_gso_segs;	/* the frames they became */
 	uint64_t multiseg;
 	uint64_t alloc_fail;	/* frames dropped: no mbuf to refill */
 	uint64_t bad_vnet;	/* header rejected by rtap_vnet_rx_decode */

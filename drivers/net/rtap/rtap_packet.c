@@ -43,6 +43,7 @@
 #include <ethdev_driver.h>
 
 #include "rtap.h"
+#include "rtap_seg.h"
 #include "rtap_vnet.h"
 #include "rtap_redirect.h"
 
@@ -127,7 +128,8 @@ struct rtap_packet {
 struct rtap_pkt_rx_slot {
 	struct virtio_net_hdr hdr;
 	struct rte_mbuf *m[RTAP_PKT_MAX_SEGS];
-	struct iovec iov[1 + RTAP_PKT_MAX_SEGS];
+	/* header, the mbufs, and the spill area (no LRO, see below) */
+	struct iovec iov[2 + RTAP_PKT_MAX_SEGS];
 };
 
 struct rtap_pkt_rxq {
@@ -143,6 +145,22 @@ struct rtap_pkt_rxq {
 	uint32_t blk_off;	/* offset in blk of the next frame */
 	struct rtap_pkt_rx_slot slot[RTAP_PKT_BATCH];
 	struct mmsghdr msg[RTAP_PKT_BATCH];
+	/*
+	 * Without LRO (rtap_seg.c): a kernel GSO frame overflows the posted
+	 * mbufs into the slot's spill area (spill + i * spill_stride, the
+	 * first posted bytes left free to make the frame contiguous) and is
+	 * cut into MTU frames.  Those a full burst had no room for wait in
+	 * seg[], and the frames of the same recvmmsg batch still unread wait
+	 * in their slots: slot[rx_cur, rx_n).
+	 */
+	uint8_t *spill;
+	uint32_t spill_stride;
+	uint32_t posted;	/* maxseg * seg_room */
+	uint16_t rx_cur;
+	uint16_t rx_n;
+	uint16_t seg_head;
+	uint16_t seg_n;
+	struct rte_mbuf *seg[RTAP_SEG_MAX];
 };
 
 struct rtap_pkt_txq {
@@ -674,10 +692,10 @@ rtap_packet_close_queue(struct rtap_priv *p, uint16_t idx, int fd)
  *
  * Geometry (Documentation/networking/packet_mmap.rst): blocks are a
  * power-of-two number of pages; a frame never spans blocks, so a block
- * holds the largest frame the queue accepts plus the block descriptor,
- * struct tpacket3_hdr + sockaddr_ll, the vnet header and alignment
- * (16 KB blocks for MTU and jumbo queues, 128 KB when LRO lets 64 KB GSO
- * frames in).  sockbuf= sizes the ring (whole blocks, at least
+ * holds the largest frame the kernel may hand over plus the block
+ * descriptor, struct tpacket3_hdr + sockaddr_ll, the vnet header and
+ * alignment: 128 KB, as a 64 KB GSO frame comes whether or not the queue
+ * has LRO (without, it is cut, rtap_seg.c).  sockbuf= sizes the ring (whole blocks, at least
  * RTAP_PKT_RING_MIN_BLKS) as it sizes the receive buffer in mmsg mode.
  * Blocks, not bytes, bound how long the poller may be away: at low
  * rates the timeout hands over blocks holding a few frames each (an
@@ -761,6 +779,18 @@ rtap_pkt_slot_fill(struct rtap_pkt_rxq *q, struct rtap_pkt_rx_slot *s,
 	return 0;
 }
 
+/* Segments cut but not handed out (stop, release). */
+static void
+rtap_pkt_rxq_drop_segs(struct rtap_pkt_rxq *q)
+{
+	while (q->seg_n > 0) {
+		q->seg_n--;
+		rte_pktmbuf_free(q->seg[q->seg_head++]);
+	}
+	q->seg_head = 0;
+	q->rx_cur = q->rx_n = 0;
+}
+
 static void
 rtap_pkt_rxq_free_mbufs(struct rtap_pkt_rxq *q)
 {
@@ -771,6 +801,15 @@ rtap_pkt_rxq_free_mbufs(struct rtap_pkt_rxq *q)
 			rte_pktmbuf_free(q->slot[i].m[j]);
 			q->slot[i].m[j] = NULL;
 		}
+	rtap_pkt_rxq_drop_segs(q);
+}
+
+static void
+rtap_pkt_rxq_free(struct rtap_pkt_rxq *q)
+{
+	rtap_pkt_rxq_free_mbufs(q);
+	rte_free(q->spill);
+	rte_free(q);
 }
 
 static int
@@ -803,8 +842,7 @@ rtap_pkt_rx_queue_setup(struct rte_eth_dev *dev, uint16_t qid,
 		return -EINVAL;
 	}
 	if (dev->data->rx_queues[qid] != NULL) {
-		rtap_pkt_rxq_free_mbufs(dev->data->rx_queues[qid]);
-		rte_free(dev->data->rx_queues[qid]);
+		rtap_pkt_rxq_free(dev->data->rx_queues[qid]);
 		dev->data->rx_queues[qid] = NULL;
 	}
 	q = rte_zmalloc_socket("rtap_pkt_rxq", sizeof(*q), RTE_CACHE_LINE_SIZE,
@@ -822,20 +860,46 @@ rtap_pkt_rx_queue_setup(struct rte_eth_dev *dev, uint16_t qid,
 	q->base.seg_room = room;
 	q->maxseg = (uint16_t)((need + room - 1) / room);
 	q->base.maxseg = q->maxseg;
+	q->posted = (uint32_t)q->maxseg * room;
 	q->fd = -1;
+	/* Without LRO the kernel still sends GSO frames whole: room to
+	 * take them in, and cut them (rtap_seg.c). */
+	if (!(offl & RTE_ETH_RX_OFFLOAD_TCP_LRO) &&
+	    pk->rxmode != RTAP_PKT_RX_RING) {
+		q->spill_stride = RTE_ALIGN_CEIL(q->posted + RTAP_MAX_GSO_FRAME,
+						 RTE_CACHE_LINE_SIZE);
+		q->spill = rte_malloc_socket("rtap_pkt_spill",
+					     (size_t)RTAP_PKT_BATCH *
+					     q->spill_stride,
+					     RTE_CACHE_LINE_SIZE, (int)socket);
+		if (q->spill == NULL) {
+			RTAP_LOG(ERR, "port %u rxq %u: no memory for the GSO spill area (%u KB)",
+				 p->port_id, qid,
+				 RTAP_PKT_BATCH * q->spill_stride >> 10);
+			rte_free(q);
+			return -ENOMEM;
+		}
+	}
 	for (i = 0; i < RTAP_PKT_BATCH; i++) {
-		q->msg[i].msg_hdr.msg_iov = q->slot[i].iov;
+		struct rtap_pkt_rx_slot *s = &q->slot[i];
+
+		q->msg[i].msg_hdr.msg_iov = s->iov;
 		q->msg[i].msg_hdr.msg_iovlen = 1 + q->maxseg;
 		/* rxmode=ring copies into fresh mbufs: nothing posted. */
 		if (pk->rxmode == RTAP_PKT_RX_RING)
 			continue;
-		if (rtap_pkt_slot_fill(q, &q->slot[i], 0) < 0) {
+		if (rtap_pkt_slot_fill(q, s, 0) < 0) {
 			RTAP_LOG(ERR, "port %u rxq %u: cannot get %u mbufs from %s",
 				 p->port_id, qid, RTAP_PKT_BATCH * q->maxseg,
 				 mp->name);
-			rtap_pkt_rxq_free_mbufs(q);
-			rte_free(q);
+			rtap_pkt_rxq_free(q);
 			return -ENOMEM;
+		}
+		if (q->spill != NULL) {
+			s->iov[1 + q->maxseg].iov_base = q->spill +
+				(size_t)i * q->spill_stride + q->posted;
+			s->iov[1 + q->maxseg].iov_len = RTAP_MAX_GSO_FRAME;
+			q->msg[i].msg_hdr.msg_iovlen = 2 + q->maxseg;
 		}
 	}
 	dev->data->rx_queues[qid] = q;
@@ -880,8 +944,7 @@ rtap_pkt_rx_queue_release(struct rte_eth_dev *dev, uint16_t qid)
 
 	if (q == NULL)
 		return;
-	rtap_pkt_rxq_free_mbufs(q);
-	rte_free(q);
+	rtap_pkt_rxq_free(q);
 	dev->data->rx_queues[qid] = NULL;
 }
 
@@ -909,6 +972,7 @@ rtap_pkt_queues_stop(struct rte_eth_dev *dev)
 		q->base.efd = -1;
 		q->ring = NULL;	/* unmapped with its socket below */
 		q->blk_left = 0;
+		rtap_pkt_rxq_drop_segs(q);
 		dev->data->rx_queue_state[i] = RTE_ETH_QUEUE_STATE_STOPPED;
 	}
 	for (i = 0; i < dev->data->nb_tx_queues; i++) {
@@ -947,8 +1011,11 @@ rtap_pkt_queues_start(struct rte_eth_dev *dev)
 		    dev->data->rx_queues[i] != NULL) {
 			struct rtap_pkt_rxq *q = dev->data->rx_queues[i];
 
-			rtap_pkt_ring_geometry((uint32_t)q->maxseg *
-					       q->base.seg_room,
+			/* The kernel sends GSO frames whatever the queue
+			 * takes: blocks hold one, cut without LRO. */
+			rtap_pkt_ring_geometry(RTE_MAX((uint32_t)q->maxseg *
+						       q->base.seg_room,
+						       RTAP_MAX_GSO_FRAME),
 					       rtap_packet_sockbuf(p, pk),
 					       &req);
 			q->blk_size = req.tp_block_size;
@@ -982,6 +1049,7 @@ rtap_pkt_queues_start(struct rte_eth_dev *dev)
 		q->ring = pk->map[i];	/* geometry set when mapped */
 		q->blk = 0;
 		q->blk_left = 0;
+		q->rx_cur = q->rx_n = 0;
 		q->base.c.dead = 0;
 		q->base.c.started = 1;
 		dev->data->rx_queue_state[i] = RTE_ETH_QUEUE_STATE_STARTED;
@@ -1097,6 +1165,12 @@ rtap_pkt_ring_copy(struct rtap_pkt_rxq *q, const uint8_t *vh,
 	return 0;
 }
 
+static uint16_t rtap_pkt_rx_split(struct rtap_pkt_rxq *q,
+				  const struct virtio_net_hdr *hdr,
+				  const uint8_t *frame, uint32_t len,
+				  struct rte_mbuf **pkts, uint16_t room);
+
+/* Frames out of user-owned blocks; the caller counts them in c.pkts. */
 static uint16_t
 rtap_pkt_ring_rx(struct rtap_pkt_rxq *q, struct rte_mbuf **pkts,
 		 uint16_t nb_pkts)
@@ -1106,7 +1180,7 @@ rtap_pkt_ring_rx(struct rtap_pkt_rxq *q, struct rte_mbuf **pkts,
 	const uint32_t limit = (uint32_t)q->maxseg * b->seg_room;
 	uint16_t nb_rx = 0;
 
-	while (nb_rx < nb_pkts) {
+	while (nb_rx < nb_pkts && q->seg_n == 0) {
 		uint8_t *base = q->ring + (size_t)q->blk * q->blk_size;
 		struct tpacket_block_desc *bd = (void *)base;
 		const struct tpacket3_hdr *h;
@@ -1160,6 +1234,18 @@ rtap_pkt_ring_rx(struct rtap_pkt_rxq *q, struct rte_mbuf **pkts,
 				break;
 			if (ret == 0)
 				pkts[nb_rx++] = m;
+		} else if (mac >= hlen + RTAP_VNET_HDR_LEN && mac < room &&
+			   snap <= room - mac && snap == len &&
+			   len > limit) {
+			/* Whole in the block but longer than the queue
+			 * takes: a GSO frame without LRO is cut. */
+			struct virtio_net_hdr vh;
+
+			memcpy(&vh, base + off + mac - RTAP_VNET_HDR_LEN,
+			       sizeof(vh));
+			nb_rx += rtap_pkt_rx_split(q, &vh, base + off + mac,
+						   len, pkts + nb_rx,
+						   (uint16_t)(nb_pkts - nb_rx));
 		} else {
 			/* Truncated (snaplen < len: larger than the block or
 			 * than this queue takes) or impossible. */
@@ -1178,7 +1264,6 @@ rtap_pkt_ring_rx(struct rtap_pkt_rxq *q, struct rte_mbuf **pkts,
 		}
 		q->blk_off = off + next;
 	}
-	b->c.pkts += nb_rx;
 	return nb_rx;
 }
 
@@ -1189,6 +1274,100 @@ rtap_pkt_fatal(int err)
 	       err == EBADF;
 }
 
+/* Hand the segments a previous burst had no room for. */
+static uint16_t
+rtap_pkt_seg_drain(struct rtap_pkt_rxq *q, struct rte_mbuf **pkts,
+		   uint16_t nb_pkts)
+{
+	uint16_t k = RTE_MIN(q->seg_n, nb_pkts);
+
+	memcpy(pkts, &q->seg[q->seg_head], k * sizeof(pkts[0]));
+	q->seg_head = (uint16_t)(q->seg_head + k);
+	q->seg_n = (uint16_t)(q->seg_n - k);
+	if (q->seg_n == 0)
+		q->seg_head = 0;
+	return k;
+}
+
+/*
+ * A kernel GSO frame on a queue without LRO (rtap_seg.c), contiguous at
+ * frame: cut it; the segments past the burst (room) wait in q->seg,
+ * which is empty when this is called.  Returns the segments put in pkts.
+ */
+static uint16_t
+rtap_pkt_rx_split(struct rtap_pkt_rxq *q, const struct virtio_net_hdr *hdr,
+		  const uint8_t *frame, uint32_t len, struct rte_mbuf **pkts,
+		  uint16_t room)
+{
+	struct rtap_rxq *b = &q->base;
+	struct rte_mbuf *seg[RTAP_SEG_MAX];
+	struct virtio_net_hdr sh[RTAP_SEG_MAX];
+	uint16_t nb = 0;
+	int n, k;
+
+	if (hdr->gso_type == VIRTIO_NET_HDR_GSO_NONE) {
+		/* Longer than the queue takes and not GSO: as MSG_TRUNC. */
+		b->xs.bad_len++;
+		b->c.errors++;
+		return 0;
+	}
+	n = rtap_seg_split(hdr, frame, len, b->mp, b->seg_room, seg, sh,
+			   RTAP_SEG_MAX);
+	if (unlikely(n < 0)) {
+		if (n == RTAP_SEG_ENOMEM) {
+			b->xs.alloc_fail++;
+			b->c.dropped++;
+			rte_eth_devices[b->c.port_id].data->
+				rx_mbuf_alloc_failed++;
+		} else {
+			/* Headers that do not match the GSO type, or a
+			 * segment count the kernel would not make. */
+			b->xs.bad_vnet++;
+			b->c.errors++;
+		}
+		return 0;
+	}
+	b->xs.sw_gso++;
+	for (k = 0; k < n; k++) {
+		struct rtap_vnet_rx_info info;
+		struct rte_mbuf *m = seg[k];
+
+		m->port = b->c.port_id;
+		if (unlikely(rtap_pkt_rx_decode(b, &sh[k], m, &info) < 0)) {
+			b->xs.bad_vnet++;
+			b->c.errors++;
+			rte_pktmbuf_free(m);
+			continue;
+		}
+		rtap_pkt_rx_account(b, &info, m->pkt_len, m->nb_segs);
+		b->xs.sw_gso_segs++;
+		if (nb < room)
+			pkts[nb++] = m;
+		else
+			q->seg[q->seg_n++] = m;
+	}
+	return nb;
+}
+
+/*
+ * recvmmsg mode: the frame overflowed the slot's mbufs into its spill
+ * area, which starts q->posted bytes in.  Copy the mbufs' part in front
+ * to make it contiguous.  The slot keeps its mbufs.
+ */
+static uint16_t
+rtap_pkt_rx_spilled(struct rtap_pkt_rxq *q, struct rtap_pkt_rx_slot *s,
+		    uint8_t *spill, uint32_t len, struct rte_mbuf **pkts,
+		    uint16_t room)
+{
+	uint16_t j;
+
+	if (s->hdr.gso_type != VIRTIO_NET_HDR_GSO_NONE)
+		for (j = 0; j < q->maxseg; j++)
+			memcpy(spill + (uint32_t)j * q->base.seg_room,
+			       s->iov[1 + j].iov_base, q->base.seg_room);
+	return rtap_pkt_rx_split(q, &s->hdr, spill, len, pkts, room);
+}
+
 static uint16_t
 rtap_pkt_rx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 {
@@ -1196,32 +1375,54 @@ rtap_pkt_rx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 	struct rtap_rxq *b = &q->base;
 	struct rtap_priv *p = b->c.priv;
 	uint16_t nb_rx = 0;
-	int n, i, fd;
+	int n, fd;
 
 	if (unlikely(!b->c.started || b->c.dead ||
 		     rtap_load_relaxed(&p->gone)))
 		return 0;
-	if (q->ring != NULL)
-		return rtap_pkt_ring_rx(q, pkts, nb_pkts);
-	/* q is shared memory; the socket's fd number is this process's. */
-	fd = rtap_proc_of(&b->c)->qfd[b->c.qid];
-	if (unlikely(fd < 0) && (fd = rtap_proc_queue_fd(&b->c, 0)) < 0)
-		return 0;
-	n = recvmmsg(fd, q->msg, RTE_MIN(nb_pkts, RTAP_PKT_BATCH),
-		     MSG_DONTWAIT, NULL);
-	if (n <= 0) {
-		if (n < 0 && errno != EAGAIN && errno != EINTR) {
-			b->xs.read_err++;
-			b->c.errors++;
-			if (rtap_pkt_fatal(errno)) {
-				RTAP_LOG(ERR, "%s rxq %u: recvmmsg: %s; queue stopped",
-					 p->ifname, b->c.qid, strerror(errno));
-				b->c.dead = 1;
-			}
-		}
-		return 0;
+	if (unlikely(q->seg_n > 0)) {
+		nb_rx = rtap_pkt_seg_drain(q, pkts, nb_pkts);
+		if (q->seg_n > 0)
+			goto out;
 	}
-	for (i = 0; i < n; i++) {
+	if (q->ring != NULL) {
+		nb_rx += rtap_pkt_ring_rx(q, pkts + nb_rx,
+					  (uint16_t)(nb_pkts - nb_rx));
+		goto out;
+	}
+	if (q->rx_cur == q->rx_n) {
+		/* q is shared memory; the socket's fd number is this
+		 * process's. */
+		fd = rtap_proc_of(&b->c)->qfd[b->c.qid];
+		if (unlikely(fd < 0) &&
+		    (fd = rtap_proc_queue_fd(&b->c, 0)) < 0)
+			goto out;
+		if (nb_rx == nb_pkts)
+			goto out;
+		n = recvmmsg(fd, q->msg,
+			     RTE_MIN((uint16_t)(nb_pkts - nb_rx),
+				     RTAP_PKT_BATCH),
+			     MSG_DONTWAIT, NULL);
+		if (n <= 0) {
+			if (n < 0 && errno != EAGAIN && errno != EINTR) {
+				b->xs.read_err++;
+				b->c.errors++;
+				if (rtap_pkt_fatal(errno)) {
+					RTAP_LOG(ERR, "%s rxq %u: recvmmsg: %s; queue stopped",
+						 p->ifname, b->c.qid,
+						 strerror(errno));
+					b->c.dead = 1;
+				}
+			}
+			goto out;
+		}
+		q->rx_cur = 0;
+		q->rx_n = (uint16_t)n;
+	}
+	/* Stop at a full burst only with segments waiting: without GSO
+	 * frames the batch never holds more frames than the burst asked. */
+	while (q->rx_cur < q->rx_n && q->seg_n == 0 && nb_rx < nb_pkts) {
+		uint16_t i = q->rx_cur++;
 		struct rtap_pkt_rx_slot *s = &q->slot[i];
 		struct rtap_vnet_rx_info info;
 		struct rte_mbuf *head = s->m[0];
@@ -1231,14 +1432,24 @@ rtap_pkt_rx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 
 		/* The kernel's length is validated, never trusted. */
 		if (unlikely((q->msg[i].msg_hdr.msg_flags & MSG_TRUNC) ||
-			     len < RTAP_VNET_HDR_LEN + RTE_ETHER_HDR_LEN ||
-			     len - RTAP_VNET_HDR_LEN >
-			     (uint32_t)q->maxseg * b->seg_room)) {
+			     len < RTAP_VNET_HDR_LEN + RTE_ETHER_HDR_LEN)) {
 			b->xs.bad_len++;
 			b->c.errors++;
 			continue;	/* slot keeps its mbufs */
 		}
 		len -= RTAP_VNET_HDR_LEN;
+		if (unlikely(len > q->posted)) {
+			if (q->spill == NULL ||
+			    len > q->posted + RTAP_MAX_GSO_FRAME) {
+				b->xs.bad_len++;
+				b->c.errors++;
+				continue;
+			}
+			nb_rx += rtap_pkt_rx_spilled(q, s,
+				q->spill + (size_t)i * q->spill_stride, len,
+				pkts + nb_rx, (uint16_t)(nb_pkts - nb_rx));
+			continue;
+		}
 		nseg = (uint16_t)((len + b->seg_room - 1) / b->seg_room);
 		left = len;
 		for (j = 0; j < nseg; j++) {
@@ -1283,6 +1494,7 @@ rtap_pkt_rx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 		rtap_pkt_rx_account(b, &info, len, nseg);
 		pkts[nb_rx++] = head;
 	}
+out:
 	b->c.pkts += nb_rx;
 	return nb_rx;
 }

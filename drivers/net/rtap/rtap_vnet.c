@@ -424,7 +424,7 @@ rtap_vnet_rx_csum_finish(struct rte_mbuf *m)
  * Pseudo-header sum (RFC 793 / RFC 768 / RFC 8200 section 8.1), folded and
  * not complemented, as CHECKSUM_PARTIAL expects in the L4 checksum field.
  */
-static uint16_t
+uint16_t
 rtap_vnet_phdr_sum(const void *l3, int ipv, uint8_t proto, uint32_t l4_len)
 {
 	uint32_t sum;

@@ -90,6 +90,14 @@ int rtap_vnet_tx_encode(struct rte_mbuf *m, struct virtio_net_hdr *hdr,
  */
 int rtap_vnet_rx_csum_finish(struct rte_mbuf *m);
 
+/*
+ * Pseudo-header sum of the IPv4 (ipv 4) or IPv6 header at l3 for an L4
+ * segment of l4_len bytes, folded and not complemented: what the L4
+ * checksum field of a CHECKSUM_PARTIAL frame holds.
+ */
+uint16_t rtap_vnet_phdr_sum(const void *l3, int ipv, uint8_t proto,
+			    uint32_t l4_len);
+
 /* TUN_F_* bits for TUNSETOFFLOAD from the configured Rx offloads. */
 unsigned int rtap_vnet_tun_offload(uint64_t rx_offloads, int uso_supported);
 

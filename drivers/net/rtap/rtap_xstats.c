@@ -31,6 +31,8 @@ static const struct rtap_xstat_def rtap_rx_defs[] = {
 	RX("rx_l4_csum_none_packets", csum_none),
 	RX("rx_lro_packets", lro),
 	RX("rx_lro_ecn_packets", lro_ecn),
+	RX("rx_gso_split_frames", sw_gso),
+	RX("rx_gso_split_segments", sw_gso_segs),
 	RX("rx_multiseg_packets", multiseg),
 	RX("rx_mbuf_alloc_errors", alloc_fail),
 	RX("rx_bad_vnet_hdr_errors", bad_vnet),

@@ -8,10 +8,10 @@
 # forwards bytes and never asks for a Tx checksum).  Asserts a byte-exact
 # TCP transfer each way and the rtap packet port's csum_partial xstat > 0.
 #
-# The peer keeps Tx checksum offload but not TSO/GSO: without LRO enabled
-# the packet backend cannot take the peer's GSO frames (they are counted
-# in rx_bad_length_errors and dropped; see rtap.rst), and this test is
-# about checksums.
+# The peer keeps its offloads (checksum, TSO, GSO): the packet socket then
+# hands the PMD the peer's 64 KB GSO frames, which a port without LRO
+# must cut into MTU frames with finished checksums (rtap_seg.c).  Asserts
+# rx_gso_split_frames > 0 and rx_bad_length_errors == 0 on that port.
 set -uo pipefail
 top=${RTAP_SOURCE_DIR:?} build=${RTAP_BUILD_DIR:?}
 testpmd=${RTAP_DEPS_LIBDIR:?}/../bin/dpdk-testpmd
@@ -28,7 +28,7 @@ tb_init iof
 tb_wire || fail "testbed"
 tb_safe_plugin "$plugin" || fail "cannot copy $plugin to a directory EAL accepts"
 plugin=$TB_PLUGIN
-ip netns exec "$TB_NS_SRV" ethtool -K "$TB_WSRV" tso off gso off tx on >/dev/null ||
+ip netns exec "$TB_NS_SRV" ethtool -K "$TB_WSRV" tso on gso on tx on >/dev/null ||
 	fail "ethtool -K on the wire peer"
 tmp=$(mktemp -d)
 TB_TMP=$tmp
@@ -77,6 +77,12 @@ partial=$(awk '/rx_l4_csum_partial_packets/ {v = $2} END {print v}' "$tmp/testpm
 [ -n "$partial" ] || { tail -40 "$tmp/testpmd.log"; fail "no rx_l4_csum_partial_packets xstat"; }
 [ "$partial" -gt 0 ] || fail "rx_l4_csum_partial_packets is $partial: the path did not exercise partial checksums"
 echo "ok: $partial partial-checksum frames finished in software"
+split=$(awk '/rx_gso_split_frames/ {v = $2} END {print v}' "$tmp/testpmd.log")
+badlen=$(awk '/rx_bad_length_errors/ {v = $2} END {print v}' "$tmp/testpmd.log")
+[ -n "$split" ] && [ -n "$badlen" ] || fail "no rx_gso_split_frames / rx_bad_length_errors xstat"
+[ "$split" -gt 0 ] || fail "rx_gso_split_frames is 0: the peer's GSO frames were not exercised"
+[ "$badlen" -eq 0 ] || fail "rx_bad_length_errors is $badlen: GSO frames dropped"
+echo "ok: $split peer GSO frames cut into MTU frames, none dropped"
 echo "quit" >&3
 wait "$pmd" || fail "testpmd exit status $?"
 echo PASS

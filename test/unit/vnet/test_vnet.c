@@ -7,7 +7,10 @@
  * straddle segments, byte-exact header expectations (the header is built
  * and compared as little-endian bytes, not through the struct), checksums
  * checked with an independent RFC 1071 implementation written here, and a
- * Tx -> Rx round trip.  Exit status 0 only if every check passed.
+ * Tx -> Rx round trip.  Also rtap_seg.c, the software segmentation of
+ * kernel GSO frames for queues without LRO: every segment's headers,
+ * payload bytes and finished checksum against the same references.  Exit
+ * status 0 only if every check passed.
  */
 
 #include <errno.h>
@@ -26,6 +29,7 @@
 #include <rte_mbuf.h>
 #include <rte_mempool.h>
 
+#include "rtap_seg.h"
 #include "rtap_vnet.h"
 
 /* ------------------------------------------------------------------ */
@@ -1441,6 +1445,286 @@ test_tun_offload(void)
 	CHECK_EQ(rtap_vnet_tun_offload(RTE_ETH_RX_OFFLOAD_SCATTER, 1), 0);
 }
 
+/* ------------------------------------------------------------------ */
+/* rtap_seg_split: kernel GSO frame -> MTU frames                      */
+
+static void
+seg_linear(const struct rte_mbuf *m, uint8_t *out)
+{
+	const struct rte_mbuf *seg;
+	uint32_t off = 0;
+
+	for (seg = m; seg != NULL; seg = seg->next) {
+		memcpy(out + off, rte_pktmbuf_mtod(seg, const void *),
+		       seg->data_len);
+		off += seg->data_len;
+	}
+}
+
+/*
+ * Split the GSO frame built from s (payload bytes, gso_size mss) and check
+ * every segment against what the kernel's GSO would have sent.
+ */
+static void
+seg_check(const struct fspec *s, uint8_t gso_type, uint16_t mss,
+	  uint16_t seg_room, int partial)
+{
+	static struct frame f, g;
+	static uint8_t lin[FBUF_MAX];
+	struct rte_mbuf *out[RTAP_SEG_MAX];
+	struct virtio_net_hdr oh[RTAP_SEG_MAX], h;
+	struct fspec gs = *s;
+	uint32_t hlen, nseg, i, done, plen;
+	int n;
+
+	build(&f, s);
+	hlen = f.l2 + f.l3 + f.l4;
+	memset(&h, 0, sizeof(h));
+	h.gso_type = gso_type;
+	h.gso_size = rte_cpu_to_le_16(mss);
+	if (partial) {
+		h.flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
+		h.csum_start = rte_cpu_to_le_16((uint16_t)(f.l2 + f.l3));
+		h.csum_offset = rte_cpu_to_le_16(
+			(uint16_t)(f.csum_field - f.l2 - f.l3));
+	} else {
+		h.flags = VIRTIO_NET_HDR_F_DATA_VALID;
+	}
+	nseg = (s->payload + mss - 1) / mss;
+	n = rtap_seg_split(&h, f.b, f.len, pool, seg_room, out, oh,
+			   RTAP_SEG_MAX);
+	CHECK_EQ(n, nseg);
+	if (n != (int)nseg)
+		return;
+	for (i = 0, done = 0; i < nseg; i++, done += mss) {
+		struct rtap_vnet_rx_info info;
+		const uint8_t *ip, *l4;
+		uint8_t want_flags;
+
+		plen = RTE_MIN((uint32_t)mss, s->payload - done);
+		CHECK_EQ(out[i]->pkt_len, hlen + plen);
+		CHECK_EQ(out[i]->nb_segs,
+			 (hlen + plen + seg_room - 1) / seg_room);
+		seg_linear(out[i], lin);
+		/* Ethernet (+VLAN) header unchanged */
+		CHECK(memcmp(lin, f.b, f.l2) == 0);
+		ip = lin + f.l2;
+		l4 = ip + f.l3;
+		if (s->ipv == 4) {
+			CHECK_EQ(get16(ip + 2), f.l3 + f.l4 + plen);
+			CHECK_EQ(get16(ip + 4), (uint16_t)(0x1234 + i));
+			CHECK_EQ(ref_fold(ref_add(0, ip, f.l3)), 0xffff);
+			CHECK(memcmp(ip + 6, f.b + f.l2 + 6, 4) == 0);
+			CHECK(memcmp(ip + 12, f.b + f.l2 + 12, f.l3 - 12) == 0);
+		} else {
+			CHECK_EQ(get16(ip + 4), f.l4 + plen);
+			CHECK(memcmp(ip + 6, f.b + f.l2 + 6, 34) == 0);
+		}
+		if (s->proto == IPPROTO_TCP) {
+			uint32_t seq = (uint32_t)get16(l4 + 4) << 16 |
+				       get16(l4 + 6);
+
+			CHECK_EQ(seq, 0x01020304u + done);
+			want_flags = s->tcp_flags;
+			if (i + 1 < nseg)
+				want_flags &= (uint8_t)~0x09;	/* FIN, PSH */
+			if (i > 0)
+				want_flags &= (uint8_t)~0x80;	/* CWR */
+			CHECK_EQ(l4[13], want_flags);
+			/* ports, ack, offset, window, options unchanged */
+			CHECK(memcmp(l4, f.b + f.l2 + f.l3, 4) == 0);
+			CHECK(memcmp(l4 + 8, f.b + f.l2 + f.l3 + 8, 5) == 0);
+			CHECK(memcmp(l4 + 14, f.b + f.l2 + f.l3 + 14, 2) == 0);
+			CHECK(memcmp(l4 + 20, f.b + f.l2 + f.l3 + 20,
+				     f.l4 - 20) == 0);
+		} else {
+			CHECK_EQ(get16(l4 + 4), 8 + plen);
+			CHECK(memcmp(l4, f.b + f.l2 + f.l3, 4) == 0);
+		}
+		CHECK(memcmp(lin + hlen, f.b + hlen + done, plen) == 0);
+		/* The L4 field holds this segment's pseudo-header sum. */
+		gs.payload = plen;
+		build(&g, &gs);
+		memcpy(g.b, lin, hlen);
+		CHECK_EQ(get16(lin + f.csum_field),
+			 ref_phdr(&g, &gs));
+		/* NEEDS_CSUM header for the L4 field, no GSO left */
+		CHECK_EQ(oh[i].flags, VIRTIO_NET_HDR_F_NEEDS_CSUM);
+		CHECK_EQ(oh[i].gso_type, VIRTIO_NET_HDR_GSO_NONE);
+		CHECK_EQ(rte_le_to_cpu_16(oh[i].csum_start), f.l2 + f.l3);
+		CHECK_EQ(rte_le_to_cpu_16(oh[i].csum_offset),
+			 f.csum_field - f.l2 - f.l3);
+		/* Through the Rx translation, then finished: the checksum
+		 * verifies with the reference over the segment. */
+		CHECK_EQ(rtap_vnet_rx_decode(&oh[i], out[i], &info),
+			 RTAP_VNET_OK);
+		CHECK_EQ(info.csum, RTAP_VNET_CSUM_PARTIAL);
+		CHECK_EQ(info.gso, 0);
+		CHECK_EQ(out[i]->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK,
+			 RTE_MBUF_F_RX_L4_CKSUM_NONE);
+		CHECK_EQ(rtap_vnet_rx_csum_finish(out[i]), RTAP_VNET_OK);
+		seg_linear(out[i], g.b);
+		g.len = hlen + plen;
+		CHECK_EQ(ref_l4_verify(&g, &gs), 0xffff);
+		rte_pktmbuf_free(out[i]);
+	}
+}
+
+static void
+test_seg_split(void)
+{
+	struct fspec s;
+
+	cur_test = "seg tcp4";
+	memset(&s, 0, sizeof(s));
+	s.ipv = 4;
+	s.proto = IPPROTO_TCP;
+	s.tcp_opts = 12;
+	s.tcp_flags = 0x80 | 0x10 | 0x08 | 0x01;	/* CWR ACK PSH FIN */
+	s.payload = 10000;
+	s.seed = 1;
+	seg_check(&s, VIRTIO_NET_HDR_GSO_TCPV4, 1448, 2048, 1);
+	cur_test = "seg tcp4 chains";
+	seg_check(&s, VIRTIO_NET_HDR_GSO_TCPV4, 1448, 1000, 1);
+	cur_test = "seg tcp4 vlan ip options";
+	s.vlan = 1;
+	s.ip_opts = 8;
+	seg_check(&s, VIRTIO_NET_HDR_GSO_TCPV4 | VIRTIO_NET_HDR_GSO_ECN,
+		  1448, 2048, 1);
+	cur_test = "seg tcp4 64 KB, GRO frame (DATA_VALID)";
+	s.vlan = 0;
+	s.ip_opts = 0;
+	s.payload = 65535 - 20 - 32;
+	s.seed = 0;
+	seg_check(&s, VIRTIO_NET_HDR_GSO_TCPV4, 1448, 2048, 0);
+	cur_test = "seg tcp6";
+	s.ipv = 6;
+	s.payload = 3000;
+	s.seed = 1;
+	seg_check(&s, VIRTIO_NET_HDR_GSO_TCPV6, 1428, 2048, 1);
+	cur_test = "seg udp4 (USO)";
+	memset(&s, 0, sizeof(s));
+	s.ipv = 4;
+	s.proto = IPPROTO_UDP;
+	s.payload = 8000;
+	s.seed = 1;
+	seg_check(&s, VIRTIO_NET_HDR_GSO_UDP_L4, 1000, 2048, 1);
+	cur_test = "seg udp6 (USO), odd tail";
+	s.ipv = 6;
+	s.payload = 2501;
+	seg_check(&s, VIRTIO_NET_HDR_GSO_UDP_L4, 1000, 2048, 1);
+}
+
+/* Frames the segmentation must refuse, without allocating anything. */
+static void
+test_seg_errors(void)
+{
+	static struct frame f;
+	struct rte_mbuf *out[RTAP_SEG_MAX];
+	struct virtio_net_hdr oh[RTAP_SEG_MAX], h;
+	struct rte_mempool *tiny;
+	struct fspec s;
+	unsigned int avail = rte_mempool_avail_count(pool);
+
+	memset(&s, 0, sizeof(s));
+	s.ipv = 4;
+	s.proto = IPPROTO_TCP;
+	s.payload = 4000;
+	s.seed = 1;
+	build(&f, &s);
+	memset(&h, 0, sizeof(h));
+	h.flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
+	h.gso_type = VIRTIO_NET_HDR_GSO_TCPV4;
+	h.gso_size = rte_cpu_to_le_16(1448);
+	h.csum_start = rte_cpu_to_le_16(34);
+	h.csum_offset = rte_cpu_to_le_16(16);
+
+	cur_test = "seg error: gso type / L3 mismatch";
+	h.gso_type = VIRTIO_NET_HDR_GSO_TCPV6;
+	CHECK_EQ(rtap_seg_split(&h, f.b, f.len, pool, 2048, out, oh,
+				RTAP_SEG_MAX), RTAP_SEG_EINVAL);
+	h.gso_type = VIRTIO_NET_HDR_GSO_UDP_L4;
+	CHECK_EQ(rtap_seg_split(&h, f.b, f.len, pool, 2048, out, oh,
+				RTAP_SEG_MAX), RTAP_SEG_EINVAL);
+	h.gso_type = VIRTIO_NET_HDR_GSO_TCPV4;
+	cur_test = "seg error: csum_start elsewhere";
+	h.csum_start = rte_cpu_to_le_16(14);
+	CHECK_EQ(rtap_seg_split(&h, f.b, f.len, pool, 2048, out, oh,
+				RTAP_SEG_MAX), RTAP_SEG_EINVAL);
+	h.csum_start = rte_cpu_to_le_16(34);
+	cur_test = "seg error: unknown flag";
+	h.flags |= 0x80;
+	CHECK_EQ(rtap_seg_split(&h, f.b, f.len, pool, 2048, out, oh,
+				RTAP_SEG_MAX), RTAP_SEG_EINVAL);
+	h.flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
+	cur_test = "seg error: gso_size 0";
+	h.gso_size = 0;
+	CHECK_EQ(rtap_seg_split(&h, f.b, f.len, pool, 2048, out, oh,
+				RTAP_SEG_MAX), RTAP_SEG_EINVAL);
+	cur_test = "seg error: more segments than allowed";
+	h.gso_size = rte_cpu_to_le_16(8);
+	CHECK_EQ(rtap_seg_split(&h, f.b, f.len, pool, 2048, out, oh,
+				RTAP_SEG_MAX), RTAP_SEG_E2BIG);
+	h.gso_size = rte_cpu_to_le_16(1448);
+	CHECK_EQ(rtap_seg_split(&h, f.b, f.len, pool, 2048, out, oh, 2),
+		 RTAP_SEG_E2BIG);
+	cur_test = "seg error: headers only, truncated headers";
+	CHECK_EQ(rtap_seg_split(&h, f.b, 54, pool, 2048, out, oh,
+				RTAP_SEG_MAX), RTAP_SEG_EINVAL);
+	CHECK_EQ(rtap_seg_split(&h, f.b, 50, pool, 2048, out, oh,
+				RTAP_SEG_MAX), RTAP_SEG_EINVAL);
+	CHECK_EQ(rtap_seg_split(&h, f.b, 13, pool, 2048, out, oh,
+				RTAP_SEG_MAX), RTAP_SEG_EINVAL);
+	cur_test = "seg error: IPv4 fragment";
+	f.b[14 + 6] |= 0x20;	/* MF */
+	CHECK_EQ(rtap_seg_split(&h, f.b, f.len, pool, 2048, out, oh,
+				RTAP_SEG_MAX), RTAP_SEG_EINVAL);
+	f.b[14 + 6] &= (uint8_t)~0x20;
+	cur_test = "seg error: TCP data offset past the frame";
+	f.b[34 + 12] = 0xf0;	/* 60-byte header */
+	CHECK_EQ(rtap_seg_split(&h, f.b, 14 + 20 + 40, pool, 2048, out, oh,
+				RTAP_SEG_MAX), RTAP_SEG_EINVAL);
+	f.b[34 + 12] = 0x50;
+	cur_test = "seg error: USO without NEEDS_CSUM";
+	memset(&s, 0, sizeof(s));
+	s.ipv = 6;
+	s.proto = IPPROTO_UDP;
+	s.payload = 3000;
+	build(&f, &s);
+	h.flags = VIRTIO_NET_HDR_F_DATA_VALID;
+	h.gso_type = VIRTIO_NET_HDR_GSO_UDP_L4;
+	CHECK_EQ(rtap_seg_split(&h, f.b, f.len, pool, 2048, out, oh,
+				RTAP_SEG_MAX), RTAP_SEG_EINVAL);
+	cur_test = "seg error: IPv6 extension header";
+	s.proto = IPPROTO_TCP;
+	s.ext = 8;
+	build(&f, &s);
+	h.flags = VIRTIO_NET_HDR_F_DATA_VALID;
+	h.gso_type = VIRTIO_NET_HDR_GSO_TCPV6;
+	CHECK_EQ(rtap_seg_split(&h, f.b, f.len, pool, 2048, out, oh,
+				RTAP_SEG_MAX), RTAP_SEG_EINVAL);
+	cur_test = "seg error: no mbufs, none kept";
+	tiny = rte_pktmbuf_pool_create("seg_tiny", 2, 0, 0,
+				       RTE_MBUF_DEFAULT_BUF_SIZE,
+				       SOCKET_ID_ANY);
+	CHECK(tiny != NULL);
+	if (tiny != NULL) {
+		memset(&s, 0, sizeof(s));
+		s.ipv = 4;
+		s.proto = IPPROTO_TCP;
+		s.payload = 4000;
+		s.seed = 1;
+		build(&f, &s);
+		h.flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
+		h.gso_type = VIRTIO_NET_HDR_GSO_TCPV4;
+		CHECK_EQ(rtap_seg_split(&h, f.b, f.len, tiny, 2048, out, oh,
+					RTAP_SEG_MAX), RTAP_SEG_ENOMEM);
+		CHECK_EQ(rte_mempool_avail_count(tiny), 2);
+		rte_mempool_free(tiny);
+	}
+	CHECK_EQ(rte_mempool_avail_count(pool), avail);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1493,6 +1777,8 @@ main(int argc, char **argv)
 	test_tx();
 	test_tx_errors();
 	test_tun_offload();
+	test_seg_split();
+	test_seg_errors();
 
 	cur_test = "mbuf leak";
 	CHECK_EQ(rte_mempool_avail_count(pool), navail);

@@ -224,8 +224,7 @@ rows_for() {
 		# rrul (issue 5 targets) on the anchor, net_rtap tap <->
 		# net_rtap packet and l2fwd-kernel, while their path is up.
 		case $p in
-		l2fk) echo "rrul" ;;
-		tap_afp | rtap_pkt) echo "tcp4_up_1 tcp4_down_1 rrul" ;;
+		tap_afp | rtap_pkt | l2fk) echo "tcp4_up_1 tcp4_down_1 rrul" ;;
 		*) echo "tcp4_up_1 tcp4_down_1" ;;
 		esac
 	elif [ "$p" = l2fk ] && [ "$off" = poll ]; then

@@ -691,10 +691,14 @@ bn_callgrind() {
 	f2=$!
 	TB_PIDS+=("$f1" "$f2")
 	wait "$f1" "$f2"
+	# Under valgrind "stop" and "quit" (port close: the xdp port
+	# detaches its program) can take tens of seconds; the final dump is
+	# written only by an orderly exit, so wait for it (90 s) before the
+	# cleanup kills what is left.
 	bn_tpcmd stop
 	sleep 0.5
 	bn_tpcmd quit
-	for ((i = 0; i < 300; i++)); do
+	for ((i = 0; i < 900; i++)); do
 		kill -0 "$BN_FWD_PID" 2>/dev/null || break
 		sleep 0.1
 	done

@@ -872,13 +872,12 @@ rtap_pkt_rx_queue_setup(struct rte_eth_dev *dev, uint16_t qid,
 					     (size_t)RTAP_PKT_BATCH *
 					     q->spill_stride,
 					     RTE_CACHE_LINE_SIZE, (int)socket);
-		if (q->spill == NULL) {
-			RTAP_LOG(ERR, "port %u rxq %u: no memory for the GSO spill area (%u KB)",
+		/* Degrade, not fail: such frames are then dropped and
+		 * counted, as before this area existed. */
+		if (q->spill == NULL)
+			RTAP_LOG(WARNING, "port %u rxq %u: no memory for the %u KB GSO spill area: kernel GSO frames will be dropped (rx_bad_length_errors); enable TCP_LRO to take them",
 				 p->port_id, qid,
 				 RTAP_PKT_BATCH * q->spill_stride >> 10);
-			rte_free(q);
-			return -ENOMEM;
-		}
 	}
 	for (i = 0; i < RTAP_PKT_BATCH; i++) {
 		struct rtap_pkt_rx_slot *s = &q->slot[i];

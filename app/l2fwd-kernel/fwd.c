@@ -11,16 +11,12 @@
  * judged when they leave it, so the sojourn CoDel sees is the time spent
  * waiting for the egress port.
  *
- * Idle policy: spin while there is work.  When every queue has Rx
- * interrupts, the first round that finds nothing to do and nothing
- * queued arms them and sleeps in epoll: on a 2-core machine a spinning
- * lcore takes CPU from the kernel stack it feeds (both TCP endpoints and
- * their copies run on the other core), and even the gaps between the
- * frames of one bulk flow are worth giving back.  Measured against 512
- * empty rounds first (doc/performance.md, session 6): kernel TCP through
- * l2fwd-kernel +7-25 %, rrul and its ICMP tail unchanged.  A port
- * without Rx interrupts (net_af_packet) is polled L2FK_IDLE_SPINS empty
- * rounds, then with exponential backoff (sleep_idle()).
+ * Idle policy: spin while there is work; after L2FK_IDLE_SPINS empty
+ * rounds with nothing queued, arm Rx interrupts on every queue that has
+ * them and sleep in epoll.  On a 2-core machine a spinning lcore takes
+ * CPU from the kernel stack behind the TAP (DESIGN.md: ~8% throughput).
+ * A port without Rx interrupts (net_af_packet) is polled with
+ * exponential backoff instead (sleep_idle()).
  */
 
 #include <errno.h>
@@ -223,18 +219,6 @@ intr_teardown(struct l2fk_qp *qp)
 	qp->intr_nic = qp->intr_kern = false;
 }
 
-/* Empty rounds before sleeping (see the idle policy above). */
-static unsigned int
-idle_spins(struct l2fk_qp **qps, unsigned int nq)
-{
-	unsigned int i;
-
-	for (i = 0; i < nq; i++)
-		if (!qps[i]->intr_nic || !qps[i]->intr_kern)
-			return L2FK_IDLE_SPINS;
-	return 1;
-}
-
 /*
  * Sleep until a packet may be there.  When every queue has Rx interrupts,
  * sleep in epoll (woken by the first frame, bounded so quit/pause are
@@ -326,7 +310,7 @@ l2fk_worker(void *arg __rte_unused)
 {
 	unsigned int lc = rte_lcore_id(), nq = l2fk.lcore_nb_qps[lc];
 	struct l2fk_qp **qps = l2fk.lcore_qps[lc];
-	unsigned int i, idle = 0, work, nap_us = L2FK_NAP_MIN_US, spins;
+	unsigned int i, idle = 0, work, nap_us = L2FK_NAP_MIN_US;
 	uint64_t now, end;
 
 	if (nq == 0)
@@ -334,7 +318,6 @@ l2fk_worker(void *arg __rte_unused)
 	l2fk_sched_apply();
 	for (i = 0; i < nq; i++)
 		intr_setup(qps[i]);
-	spins = idle_spins(qps, nq);
 	while (!l2fk.quit) {
 		if (unlikely(l2fk.pause_req)) {
 			/* A reconfigured port gets new interrupt vectors. */
@@ -343,7 +326,6 @@ l2fk_worker(void *arg __rte_unused)
 			park();
 			for (i = 0; i < nq; i++)
 				intr_setup(qps[i]);
-			spins = idle_spins(qps, nq);
 			continue;
 		}
 		now = rte_rdtsc();
@@ -357,7 +339,7 @@ l2fk_worker(void *arg __rte_unused)
 			nap_us = L2FK_NAP_MIN_US;
 			continue;
 		}
-		if (l2fk.cfg.poll_only || ++idle < spins ||
+		if (l2fk.cfg.poll_only || ++idle < L2FK_IDLE_SPINS ||
 		    queues_busy(qps, nq))
 			continue;
 		sleep_idle(qps, nq, lc, &nap_us);

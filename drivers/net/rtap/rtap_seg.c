@@ -34,6 +34,7 @@
 #define RTAP_SEG_TCP_CWR	0x80
 #define RTAP_SEG_IP_MF		0x2000
 #define RTAP_SEG_IP_OFF		0x1fff
+#define RTAP_SEG_CHAIN_MAX	64	/* mbufs per segment (jumbo MSS) */
 
 /* Where the headers of the frame are, once validated. */
 struct rtap_seg_layout {
@@ -134,35 +135,11 @@ rtap_seg_parse(const struct virtio_net_hdr *hdr, const uint8_t *f,
 	return 0;
 }
 
-/* Copy n bytes to offset off of a chain whose data_len are set. */
-static void
-rtap_seg_put(struct rte_mbuf *m, uint32_t off, const uint8_t *src,
-	     uint32_t n)
-{
-	while (m != NULL && n > 0) {
-		uint32_t room = m->data_len;
-
-		if (off < room) {
-			uint32_t k = RTE_MIN(n, room - off);
-
-			memcpy(rte_pktmbuf_mtod_offset(m, uint8_t *, off),
-			       src, k);
-			src += k;
-			n -= k;
-			off = 0;
-		} else {
-			off -= room;
-		}
-		m = m->next;
-	}
-}
-
 /* A chain of flen bytes in seg_room pieces, or NULL. */
 static struct rte_mbuf *
 rtap_seg_chain(struct rte_mempool *mp, uint16_t seg_room, uint32_t flen)
 {
-	struct rte_mbuf *seg[RTE_MBUF_MAX_NB_SEGS > 64 ? 64 :
-			     RTE_MBUF_MAX_NB_SEGS];
+	struct rte_mbuf *seg[RTAP_SEG_CHAIN_MAX];
 	uint32_t nseg = (flen + seg_room - 1) / seg_room, left = flen, j;
 
 	if (nseg == 0 || nseg > RTE_DIM(seg) ||
@@ -261,8 +238,8 @@ rtap_seg_split(const struct virtio_net_hdr *hdr, const uint8_t *frame,
 				rte_pktmbuf_free(out[--i]);
 			return RTAP_SEG_ENOMEM;
 		}
-		rtap_seg_put(out[i], 0, h, hlen);
-		rtap_seg_put(out[i], hlen, frame + hlen + done, plen);
+		rtap_vnet_write(out[i], 0, h, hlen);
+		rtap_vnet_write(out[i], hlen, frame + hlen + done, plen);
 		memset(&out_hdr[i], 0, sizeof(out_hdr[i]));
 		out_hdr[i].flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
 		out_hdr[i].gso_type = VIRTIO_NET_HDR_GSO_NONE;

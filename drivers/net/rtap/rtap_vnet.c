@@ -190,8 +190,7 @@ rtap_vnet_rx_parse(const struct rte_mbuf *m, struct rtap_vnet_frame *f)
 	f->ptype |= l4type;
 }
 
-/* Write len bytes at offset off of a (possibly chained) frame. */
-static void
+void
 rtap_vnet_write(struct rte_mbuf *m, uint32_t off, const void *src,
 		uint32_t len)
 {

@@ -90,6 +90,10 @@ int rtap_vnet_tx_encode(struct rte_mbuf *m, struct virtio_net_hdr *hdr,
  */
 int rtap_vnet_rx_csum_finish(struct rte_mbuf *m);
 
+/* Write len bytes at offset off of a chain whose data_len are set. */
+void rtap_vnet_write(struct rte_mbuf *m, uint32_t off, const void *src,
+		     uint32_t len);
+
 /*
  * Pseudo-header sum of the IPv4 (ipv 4) or IPv6 header at l3 for an L4
  * segment of l4_len bytes, folded and not complemented: what the L4

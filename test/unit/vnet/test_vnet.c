@@ -1615,6 +1615,17 @@ test_seg_split(void)
 	seg_check(&s, VIRTIO_NET_HDR_GSO_UDP_L4, 1000, 2048, 1);
 }
 
+/* rtap_seg_split into the shared pool with room for every segment. */
+static int
+seg_try(const struct virtio_net_hdr *h, const uint8_t *frame, uint32_t len)
+{
+	struct rte_mbuf *out[RTAP_SEG_MAX];
+	struct virtio_net_hdr oh[RTAP_SEG_MAX];
+
+	return rtap_seg_split(h, frame, len, pool, 2048, out, oh,
+			      RTAP_SEG_MAX);
+}
+
 /* Frames the segmentation must refuse, without allocating anything. */
 static void
 test_seg_errors(void)
@@ -1641,49 +1652,38 @@ test_seg_errors(void)
 
 	cur_test = "seg error: gso type / L3 mismatch";
 	h.gso_type = VIRTIO_NET_HDR_GSO_TCPV6;
-	CHECK_EQ(rtap_seg_split(&h, f.b, f.len, pool, 2048, out, oh,
-				RTAP_SEG_MAX), RTAP_SEG_EINVAL);
+	CHECK_EQ(seg_try(&h, f.b, f.len), RTAP_SEG_EINVAL);
 	h.gso_type = VIRTIO_NET_HDR_GSO_UDP_L4;
-	CHECK_EQ(rtap_seg_split(&h, f.b, f.len, pool, 2048, out, oh,
-				RTAP_SEG_MAX), RTAP_SEG_EINVAL);
+	CHECK_EQ(seg_try(&h, f.b, f.len), RTAP_SEG_EINVAL);
 	h.gso_type = VIRTIO_NET_HDR_GSO_TCPV4;
 	cur_test = "seg error: csum_start elsewhere";
 	h.csum_start = rte_cpu_to_le_16(14);
-	CHECK_EQ(rtap_seg_split(&h, f.b, f.len, pool, 2048, out, oh,
-				RTAP_SEG_MAX), RTAP_SEG_EINVAL);
+	CHECK_EQ(seg_try(&h, f.b, f.len), RTAP_SEG_EINVAL);
 	h.csum_start = rte_cpu_to_le_16(34);
 	cur_test = "seg error: unknown flag";
 	h.flags |= 0x80;
-	CHECK_EQ(rtap_seg_split(&h, f.b, f.len, pool, 2048, out, oh,
-				RTAP_SEG_MAX), RTAP_SEG_EINVAL);
+	CHECK_EQ(seg_try(&h, f.b, f.len), RTAP_SEG_EINVAL);
 	h.flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
 	cur_test = "seg error: gso_size 0";
 	h.gso_size = 0;
-	CHECK_EQ(rtap_seg_split(&h, f.b, f.len, pool, 2048, out, oh,
-				RTAP_SEG_MAX), RTAP_SEG_EINVAL);
+	CHECK_EQ(seg_try(&h, f.b, f.len), RTAP_SEG_EINVAL);
 	cur_test = "seg error: more segments than allowed";
 	h.gso_size = rte_cpu_to_le_16(8);
-	CHECK_EQ(rtap_seg_split(&h, f.b, f.len, pool, 2048, out, oh,
-				RTAP_SEG_MAX), RTAP_SEG_E2BIG);
+	CHECK_EQ(seg_try(&h, f.b, f.len), RTAP_SEG_E2BIG);
 	h.gso_size = rte_cpu_to_le_16(1448);
 	CHECK_EQ(rtap_seg_split(&h, f.b, f.len, pool, 2048, out, oh, 2),
 		 RTAP_SEG_E2BIG);
 	cur_test = "seg error: headers only, truncated headers";
-	CHECK_EQ(rtap_seg_split(&h, f.b, 54, pool, 2048, out, oh,
-				RTAP_SEG_MAX), RTAP_SEG_EINVAL);
-	CHECK_EQ(rtap_seg_split(&h, f.b, 50, pool, 2048, out, oh,
-				RTAP_SEG_MAX), RTAP_SEG_EINVAL);
-	CHECK_EQ(rtap_seg_split(&h, f.b, 13, pool, 2048, out, oh,
-				RTAP_SEG_MAX), RTAP_SEG_EINVAL);
+	CHECK_EQ(seg_try(&h, f.b, 54), RTAP_SEG_EINVAL);
+	CHECK_EQ(seg_try(&h, f.b, 50), RTAP_SEG_EINVAL);
+	CHECK_EQ(seg_try(&h, f.b, 13), RTAP_SEG_EINVAL);
 	cur_test = "seg error: IPv4 fragment";
 	f.b[14 + 6] |= 0x20;	/* MF */
-	CHECK_EQ(rtap_seg_split(&h, f.b, f.len, pool, 2048, out, oh,
-				RTAP_SEG_MAX), RTAP_SEG_EINVAL);
+	CHECK_EQ(seg_try(&h, f.b, f.len), RTAP_SEG_EINVAL);
 	f.b[14 + 6] &= (uint8_t)~0x20;
 	cur_test = "seg error: TCP data offset past the frame";
 	f.b[34 + 12] = 0xf0;	/* 60-byte header */
-	CHECK_EQ(rtap_seg_split(&h, f.b, 14 + 20 + 40, pool, 2048, out, oh,
-				RTAP_SEG_MAX), RTAP_SEG_EINVAL);
+	CHECK_EQ(seg_try(&h, f.b, 14 + 20 + 40), RTAP_SEG_EINVAL);
 	f.b[34 + 12] = 0x50;
 	cur_test = "seg error: USO without NEEDS_CSUM";
 	memset(&s, 0, sizeof(s));
@@ -1693,16 +1693,14 @@ test_seg_errors(void)
 	build(&f, &s);
 	h.flags = VIRTIO_NET_HDR_F_DATA_VALID;
 	h.gso_type = VIRTIO_NET_HDR_GSO_UDP_L4;
-	CHECK_EQ(rtap_seg_split(&h, f.b, f.len, pool, 2048, out, oh,
-				RTAP_SEG_MAX), RTAP_SEG_EINVAL);
+	CHECK_EQ(seg_try(&h, f.b, f.len), RTAP_SEG_EINVAL);
 	cur_test = "seg error: IPv6 extension header";
 	s.proto = IPPROTO_TCP;
 	s.ext = 8;
 	build(&f, &s);
 	h.flags = VIRTIO_NET_HDR_F_DATA_VALID;
 	h.gso_type = VIRTIO_NET_HDR_GSO_TCPV6;
-	CHECK_EQ(rtap_seg_split(&h, f.b, f.len, pool, 2048, out, oh,
-				RTAP_SEG_MAX), RTAP_SEG_EINVAL);
+	CHECK_EQ(seg_try(&h, f.b, f.len), RTAP_SEG_EINVAL);
 	cur_test = "seg error: no mbufs, none kept";
 	tiny = rte_pktmbuf_pool_create("seg_tiny", 2, 0, 0,
 				       RTE_MBUF_DEFAULT_BUF_SIZE,

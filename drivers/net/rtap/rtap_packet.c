@@ -695,8 +695,9 @@ rtap_packet_close_queue(struct rtap_priv *p, uint16_t idx, int fd)
  * holds the largest frame the kernel may hand over plus the block
  * descriptor, struct tpacket3_hdr + sockaddr_ll, the vnet header and
  * alignment: 128 KB, as a 64 KB GSO frame comes whether or not the queue
- * has LRO (without, it is cut, rtap_seg.c).  sockbuf= sizes the ring (whole blocks, at least
- * RTAP_PKT_RING_MIN_BLKS) as it sizes the receive buffer in mmsg mode.
+ * has LRO (without, it is cut, rtap_seg.c).  sockbuf= sizes the ring
+ * (whole blocks, at least RTAP_PKT_RING_MIN_BLKS) as it sizes the receive
+ * buffer in mmsg mode.
  * Blocks, not bytes, bound how long the poller may be away: at low
  * rates the timeout hands over blocks holding a few frames each (an
  * unread 4-block ring held 262 paced 100-byte frames, not the ~2200 its
@@ -1390,13 +1391,13 @@ rtap_pkt_rx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 		goto out;
 	}
 	if (q->rx_cur == q->rx_n) {
+		if (nb_rx == nb_pkts)
+			goto out;
 		/* q is shared memory; the socket's fd number is this
 		 * process's. */
 		fd = rtap_proc_of(&b->c)->qfd[b->c.qid];
 		if (unlikely(fd < 0) &&
 		    (fd = rtap_proc_queue_fd(&b->c, 0)) < 0)
-			goto out;
-		if (nb_rx == nb_pkts)
 			goto out;
 		n = recvmmsg(fd, q->msg,
 			     RTE_MIN((uint16_t)(nb_pkts - nb_rx),

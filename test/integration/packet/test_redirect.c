@@ -1948,28 +1948,30 @@ case_intr(void)
 	     " ms and rx_burst returned it, idle again after", ms);
 }
 
-/* One UDP GSO send from the peer: a single skb of n x gso bytes. */
+/* One UDP GSO send of n x gso payload bytes carrying struct payload seq
+ * and the pat() bytes, so the receiver can check every byte. */
 static void
-peer_send_uso(unsigned int n, int gso)
+peer_send_uso_pat(uint32_t seq, unsigned int n, int gso)
 {
-	static uint8_t buf[16000];
+	static uint8_t buf[65000];
 	struct sockaddr_in d4 = { .sin_family = AF_INET,
 		.sin_port = htons(TEST_PORT) };
 	int s = peer_socket(AF_INET, SOCK_DGRAM, 0);
+	uint32_t len = n * (uint32_t)gso, i, v[2];
 
-	CHECK(n * (unsigned int)gso <= sizeof(buf), "uso size");
+	CHECK(len <= sizeof(buf), "uso size");
 	d4.sin_addr.s_addr = inet_addr("198.18.0.1");
 	CHECK(setsockopt(s, IPPROTO_UDP, 103 /* UDP_SEGMENT */, &gso,
 			 sizeof(gso)) == 0, "UDP_SEGMENT: %s", strerror(errno));
-	memset(buf, 0xa5, sizeof(buf));
-	CHECK(sendto(s, buf, n * gso, 0, (void *)&d4, sizeof(d4)) ==
-	      (ssize_t)(n * gso), "uso sendto: %s", strerror(errno));
+	v[0] = htonl(MAGIC);
+	v[1] = htonl(seq);
+	memcpy(buf, v, sizeof(v));
+	for (i = sizeof(struct payload); i < len; i++)
+		buf[i] = pat(seq, i);
+	CHECK(sendto(s, buf, len, 0, (void *)&d4, sizeof(d4)) ==
+	      (ssize_t)len, "uso sendto: %s", strerror(errno));
 	close(s);
 }
-
-/* One UDP GSO send of n x gso payload bytes carrying struct payload seq
- * and the pat() bytes, so the receiver can check every byte. */
-static void peer_send_uso_pat(uint32_t seq, unsigned int n, int gso);
 
 /*
  * Without TCP_LRO the packet socket still gets the peer's GSO skbs whole
@@ -1995,7 +1997,7 @@ case_nolro(void)
 	struct rx_tally t;
 
 	/* g_port has LRO: the 8 x 1000-byte GSO skb is one frame. */
-	peer_send_uso(8, 1000);
+	peer_send_uso_pat(0, 8, 1000);
 	end = rte_get_timer_cycles() + rte_get_timer_hz();
 	while (rte_get_timer_cycles() < end && big == 0) {
 		n = rte_eth_rx_burst(g_port, 0, pk, BURST);
@@ -2122,37 +2124,14 @@ case_nolro(void)
 }
 
 
-/* One UDP GSO send of n x gso payload bytes carrying struct payload seq
- * and the pat() bytes, so the receiver can check every byte. */
-static void
-peer_send_uso_pat(uint32_t seq, unsigned int n, int gso)
-{
-	static uint8_t buf[65000];
-	struct sockaddr_in d4 = { .sin_family = AF_INET,
-		.sin_port = htons(TEST_PORT) };
-	int s = peer_socket(AF_INET, SOCK_DGRAM, 0);
-	uint32_t len = n * (uint32_t)gso, i, v[2];
-
-	CHECK(len <= sizeof(buf), "uso size");
-	d4.sin_addr.s_addr = inet_addr("198.18.0.1");
-	CHECK(setsockopt(s, IPPROTO_UDP, 103 /* UDP_SEGMENT */, &gso,
-			 sizeof(gso)) == 0, "UDP_SEGMENT: %s", strerror(errno));
-	v[0] = htonl(MAGIC);
-	v[1] = htonl(seq);
-	memcpy(buf, v, sizeof(v));
-	for (i = sizeof(struct payload); i < len; i++)
-		buf[i] = pat(seq, i);
-	CHECK(sendto(s, buf, len, 0, (void *)&d4, sizeof(d4)) ==
-	      (ssize_t)len, "uso sendto: %s", strerror(errno));
-	close(s);
-}
 
 /*
  * LRO: a 64 KB GSO skb from the peer (one UDP_SEGMENT send of 46 x 1400
  * bytes) arrives whole as one mbuf chain, byte for byte: length, segment
  * count, RTE_MBUF_F_RX_LRO with tso_segsz 1400, IP/UDP lengths, every
- * payload byte.  Three in a row, then plain datagrams: with rxmode=ring each GSO frame fills half of a 128 KB
- * block, so the frames cross blocks.
+ * payload byte.  Three in a row, then plain datagrams: with rxmode=ring
+ * each GSO frame fills half of a 128 KB block, so the frames cross
+ * blocks.
  */
 static void
 case_lro(void)
